@@ -1,0 +1,81 @@
+import { expectObject, optObject, optString, optStringArray, reqString, isObject, type JsonObject } from '../util/json.js';
+import { MiniboxError } from '../util/errors.js';
+
+/**
+ * The parts of an OCI / Docker image config that running a container needs
+ * (image-spec config.md). Parsed from untrusted JSON by parseImageConfig.
+ */
+export interface ImageRuntimeConfig {
+  User?: string;
+  Env?: string[];
+  Entrypoint?: string[];
+  Cmd?: string[];
+  WorkingDir?: string;
+  ExposedPorts?: Record<string, object>;
+  Volumes?: Record<string, object>;
+  Labels?: Record<string, string>;
+  StopSignal?: string;
+}
+
+export interface ImageConfig {
+  architecture: string;
+  os: string;
+  created?: string;
+  config: ImageRuntimeConfig;
+  rootfs: { type: string; diff_ids: string[] };
+}
+
+function parseRecord(o: JsonObject, key: string, what: string): Record<string, object> | undefined {
+  const v = optObject(o, key, what);
+  if (!v) return undefined;
+  const out: Record<string, object> = {};
+  for (const [k, val] of Object.entries(v)) out[k] = isObject(val) ? val : {};
+  return out;
+}
+
+function parseLabels(o: JsonObject, what: string): Record<string, string> | undefined {
+  const v = optObject(o, 'Labels', what);
+  if (!v) return undefined;
+  const out: Record<string, string> = {};
+  for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
+  return out;
+}
+
+export function parseImageConfig(json: unknown): ImageConfig {
+  const what = 'image config';
+  const o = expectObject(json, what);
+  const rootfs = expectObject(o.rootfs, `${what} rootfs`);
+  const diffIds = optStringArray(rootfs, 'diff_ids', `${what} rootfs`) ?? [];
+  for (const d of diffIds) {
+    if (!/^sha256:[0-9a-f]{64}$/.test(d)) throw new MiniboxError(`invalid ${what}: bad diff_id ${d}`);
+  }
+  const c = optObject(o, 'config', what) ?? {};
+  const cw = `${what} config`;
+  const config: ImageRuntimeConfig = {};
+  const user = optString(c, 'User', cw);
+  if (user) config.User = user;
+  const env = optStringArray(c, 'Env', cw);
+  if (env) config.Env = env;
+  const ep = optStringArray(c, 'Entrypoint', cw);
+  if (ep) config.Entrypoint = ep;
+  const cmd = optStringArray(c, 'Cmd', cw);
+  if (cmd) config.Cmd = cmd;
+  const wd = optString(c, 'WorkingDir', cw);
+  if (wd) config.WorkingDir = wd;
+  const ports = parseRecord(c, 'ExposedPorts', cw);
+  if (ports) config.ExposedPorts = ports;
+  const vols = parseRecord(c, 'Volumes', cw);
+  if (vols) config.Volumes = vols;
+  const labels = parseLabels(c, cw);
+  if (labels) config.Labels = labels;
+  const stop = optString(c, 'StopSignal', cw);
+  if (stop) config.StopSignal = stop;
+  const created = optString(o, 'created', what);
+  return {
+    architecture: optString(o, 'architecture', what) ?? 'amd64',
+    os: reqString(o, 'os', what),
+    ...(created ? { created } : {}),
+    config,
+    rootfs: { type: reqString(rootfs, 'type', `${what} rootfs`), diff_ids: diffIds },
+  };
+}

@@ -1,0 +1,42 @@
+/* config.h - the container description read from fd 3.
+ *
+ * Wire format: NUL-terminated records "key=value\0", split at the first '='.
+ * All strings point into one buffer owned by the config.
+ */
+#ifndef MINIBOX_CONFIG_H
+#define MINIBOX_CONFIG_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+/* A growable, NULL-terminated vector of borrowed strings (argv style). */
+typedef struct mb_strv {
+    char **items; /* always NULL-terminated once anything was pushed */
+    size_t len;
+    size_t cap;
+} mb_strv;
+
+typedef struct mb_config {
+    char *buf;      /* raw config bytes; every string below points in here */
+    const char *id;
+    const char *rootfs;   /* overlay mount point (host path) */
+    mb_strv lowers;       /* top-most layer first */
+    const char *upper;
+    const char *work;
+    const char *hostname; /* NULL: keep the (copied) host name */
+    const char *cwd;      /* defaults to "/" */
+    mb_strv args;         /* argv of the container process */
+    mb_strv env;          /* complete environment of the container */
+    mb_strv cgroups;      /* cgroup dirs the parent joins the child to */
+} mb_config;
+
+/* Read fd until EOF and parse it.  Does not close fd. */
+int config_read(int fd, mb_config *cfg, mb_error *err);
+
+/* Value of NAME in an env vector ("NAME=value"), or NULL. */
+const char *config_getenv(const mb_strv *env, const char *name);
+
+void config_free(mb_config *cfg);
+
+#endif

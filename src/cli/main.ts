@@ -1,0 +1,106 @@
+import { Command, CommanderError, Option } from 'commander';
+import { MiniboxError } from '../util/errors.js';
+
+/**
+ * The minibox command line. Each command's code is loaded with a dynamic import() when it
+ * runs, so `minibox run` pays only for what it uses (Node's start-up is most of the budget).
+ * This file is the only place that prints errors and picks the process exit code.
+ */
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
+}
+
+function buildProgram(): Command {
+  const program = new Command('minibox')
+    .description('A lightweight Linux container runtime: namespaces, overlayfs and cgroups, directly.')
+    .version('0.1.0', '-v, --version')
+    .showSuggestionAfterError(false)
+    .exitOverride();
+
+  program
+    .command('run')
+    .description('Create and run a new container from an image')
+    .usage('[OPTIONS] IMAGE [COMMAND] [ARG...]')
+    .argument('<image>')
+    .argument('[command...]')
+    .option('--rm', 'Automatically remove the container when it exits', false)
+    .option('--name <name>', 'Assign a name to the container')
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('--entrypoint <entrypoint>', 'Overwrite the default ENTRYPOINT of the image')
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .option('-h, --hostname <name>', 'Container host name')
+    .option('-i, --interactive', 'Keep STDIN open', false)
+    .addOption(new Option('--help', 'Print usage').hideHelp())
+    .helpOption(false)
+    .passThroughOptions()
+    .action(async (image: string, command: string[], opts) => {
+      const { runCommand } = await import('./commands/run.js');
+      process.exitCode = await runCommand(image, command, opts);
+    });
+
+  program
+    .command('load')
+    .description('Load an image from a tar archive or an OCI image layout')
+    .requiredOption('-i, --input <path>', 'Read from tar archive file or OCI layout directory')
+    .option('-q, --quiet', 'Suppress the load output', false)
+    .action(async (opts) => {
+      const { loadCommand } = await import('./commands/images.js');
+      await loadCommand(opts);
+    });
+
+  program
+    .command('images')
+    .description('List images')
+    .option('-q, --quiet', 'Only show image IDs', false)
+    .option('--no-trunc', "Don't truncate output")
+    .action(async (opts) => {
+      const { imagesCommand } = await import('./commands/images.js');
+      await imagesCommand(opts);
+    });
+
+  program
+    .command('rmi')
+    .description('Remove one or more images')
+    .argument('<image...>')
+    .option('-f, --force', 'Force removal of the image', false)
+    .action(async (images: string[], opts) => {
+      const { rmiCommand } = await import('./commands/images.js');
+      process.exitCode = await rmiCommand(images, opts);
+    });
+
+  return program;
+}
+
+function requireRoot(argv: string[]): void {
+  const wantsHelp = argv.length <= 2 || argv.some((a) => a === '--help' || a === '-v' || a === '--version');
+  if (!wantsHelp && process.getuid && process.getuid() !== 0) {
+    throw new MiniboxError('minibox must run as root (namespaces, mounts and cgroups need it); try: sudo minibox ...');
+  }
+}
+
+export async function main(argv: string[]): Promise<void> {
+  try {
+    requireRoot(argv);
+    await buildProgram().parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
+        process.exitCode = 0;
+        return;
+      }
+      // commander already printed "error: unknown option '--foo'"; Docker exits 125 here.
+      process.stderr.write("See 'minibox --help'.\n");
+      process.exitCode = 125;
+      return;
+    }
+    if (err instanceof MiniboxError) {
+      process.stderr.write(`minibox: ${err.message}\n`);
+      process.exitCode = err.exitCode;
+      return;
+    }
+    process.stderr.write(`minibox: ${err instanceof Error ? err.message : String(err)}\n`);
+    if (process.env.MINIBOX_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    process.exitCode = 125;
+  }
+}

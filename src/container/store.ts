@@ -1,0 +1,89 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+
+/** A new container id: 64 hex digits, as Docker's. */
+export function newContainerId(): string {
+  return randomBytes(32).toString('hex');
+}
+import type { StatePaths } from '../util/paths.js';
+import { withLock } from '../util/lock.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { MiniboxError } from '../util/errors.js';
+import { generateName, validateName } from './names.js';
+import { listContainerStates, writeContainerState, type ContainerState } from './state.js';
+import type { OciSpec } from './spec.js';
+
+/**
+ * Container records on disk: containers/<id>/{config.json,state.json,upper,work,rootfs}.
+ * Creation takes the containers lock so two `run --name x` at once cannot both win.
+ */
+export interface ContainerDirs {
+  dir: string;
+  upper: string;
+  work: string;
+  rootfs: string;
+}
+
+export function containerDirs(paths: StatePaths, id: string): ContainerDirs {
+  const dir = path.join(paths.containers, id);
+  return { dir, upper: path.join(dir, 'upper'), work: path.join(dir, 'work'), rootfs: path.join(dir, 'rootfs') };
+}
+
+export interface NewContainer {
+  id: string;
+  name?: string;
+  image: string;
+  imageId: string;
+  autoRemove: boolean;
+  spec: (id: string, name: string) => OciSpec;
+}
+
+export async function createContainer(paths: StatePaths, req: NewContainer): Promise<{ state: ContainerState; dirs: ContainerDirs }> {
+  const wanted = req.name === undefined ? undefined : validateName(req.name);
+  return withLock(paths.locks, 'containers', async () => {
+    const existing = await listContainerStates(paths.containers);
+    const taken = new Set(existing.map((c) => c.name));
+    if (wanted !== undefined && taken.has(wanted)) {
+      const owner = existing.find((c) => c.name === wanted);
+      throw new MiniboxError(
+        `Conflict. The container name "/${wanted}" is already in use by container "${owner?.id}". ` +
+          'You have to remove (or rename) that container to be able to reuse that name.',
+      );
+    }
+    const id = req.id;
+    const name = wanted ?? generateName(taken);
+    const dirs = containerDirs(paths, id);
+    try {
+      await fs.mkdir(dirs.dir, { recursive: true, mode: 0o700 });
+      // the overlay's root directory takes the upper dir's mode: keep it 0755 like an image root
+      for (const d of [dirs.upper, dirs.work, dirs.rootfs]) await fs.mkdir(d, { mode: 0o755 });
+      await writeJsonAtomic(path.join(dirs.dir, 'config.json'), req.spec(id, name));
+      const state: ContainerState = {
+        id,
+        name,
+        image: req.image,
+        imageId: req.imageId,
+        status: 'created',
+        pid: 0,
+        shimPid: 0,
+        exitCode: 0,
+        created: new Date().toISOString(),
+        startedAt: '',
+        finishedAt: '',
+        autoRemove: req.autoRemove,
+      };
+      // state.json last: a dir without it is an unfinished creation, ignored and removable
+      await writeContainerState(dirs.dir, state);
+      return { state, dirs };
+    } catch (err) {
+      await fs.rm(dirs.dir, { recursive: true, force: true });
+      throw err;
+    }
+  });
+}
+
+/** Delete a container's record and its writable layer. The rootfs mount lived only in its mount namespace. */
+export async function removeContainerFiles(paths: StatePaths, id: string): Promise<void> {
+  await fs.rm(containerDirs(paths, id).dir, { recursive: true, force: true });
+}

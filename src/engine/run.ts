@@ -1,0 +1,98 @@
+import { constants as osConstants } from 'node:os';
+import { statePaths } from '../util/paths.js';
+import { MiniboxError } from '../util/errors.js';
+import { resolveImageForRun } from '../image/resolve.js';
+import { resolveProcess } from '../container/process.js';
+import { buildSpec } from '../container/spec.js';
+import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
+import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
+import { startShim, type ShimConfig } from '../linux/shim.js';
+
+/**
+ * `minibox run` in the foreground, top to bottom like bocker:
+ * resolve image → create the container record → start the shim → forward signals → wait
+ * → record the exit → remove it when --rm.
+ */
+export interface RunRequest {
+  image: string;
+  command: string[];
+  name?: string;
+  env: string[];
+  entrypoint?: string;
+  workdir?: string;
+  hostname?: string;
+  interactive: boolean;
+  autoRemove: boolean;
+}
+
+export async function runContainer(req: RunRequest): Promise<number> {
+  const paths = statePaths();
+  const image = await resolveImageForRun(paths, req.image);
+  const id = newContainerId();
+  const hostname = req.hostname ?? id.slice(0, 12);
+  const proc = resolveProcess(image.config.config, { ...req, hostname }, process.env);
+  const { state, dirs } = await createContainer(paths, {
+    id,
+    ...(req.name !== undefined ? { name: req.name } : {}),
+    image: image.ref,
+    imageId: image.imageId,
+    autoRemove: req.autoRemove,
+    spec: () =>
+      buildSpec({ process: proc, hostname, terminal: false, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs }),
+  });
+  try {
+    return await startAndWait(state, dirs, {
+      id,
+      rootfs: dirs.rootfs,
+      lowerDirs: image.snapshotDirs,
+      upper: dirs.upper,
+      work: dirs.work,
+      hostname,
+      cwd: proc.cwd,
+      args: proc.args,
+      env: proc.env,
+      cgroups: [],
+    }, req.interactive);
+  } finally {
+    if (req.autoRemove) await removeContainerFiles(paths, id);
+  }
+}
+
+const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+async function startAndWait(state: ContainerState, dirs: ContainerDirs, config: ShimConfig, interactive: boolean): Promise<number> {
+  const shim = startShim(config, interactive ? 'inherit' : 'ignore');
+  const forward = (signal: NodeJS.Signals) => shim.child.kill(signal);
+  for (const s of FORWARDED_SIGNALS) process.on(s, forward);
+  const exited = new Promise<number>((resolve) => shim.child.on('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
+  let failure: MiniboxError | undefined;
+  let status: number | undefined;
+  try {
+    for await (const ev of shim.events) {
+      if (ev.kind === 'pid') await markRunning(dirs.dir, state, ev.pid, shim.child.pid ?? 0);
+      else if (ev.kind === 'error') failure = new MiniboxError(ev.message.replace(/^minibox: /, ''), ev.code);
+      else status = ev.status;
+    }
+    const shimStatus = await exited;
+    status ??= shimStatus;
+  } finally {
+    for (const s of FORWARDED_SIGNALS) process.off(s, forward);
+  }
+  await markExited(dirs.dir, failure ? failure.exitCode : status);
+  if (failure) throw failure;
+  return status;
+}
+
+function signalNumber(sig: NodeJS.Signals | null): number {
+  const signals: Partial<Record<string, number>> = osConstants.signals;
+  return sig ? (signals[sig] ?? 0) : 0;
+}
+
+async function markRunning(dir: string, state: ContainerState, pid: number, shimPid: number): Promise<void> {
+  await writeContainerState(dir, { ...state, status: 'running', pid, shimPid, startedAt: new Date().toISOString() });
+}
+
+async function markExited(dir: string, exitCode: number): Promise<void> {
+  const current = await readContainerState(dir);
+  await writeContainerState(dir, { ...current, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() });
+}

@@ -1,0 +1,121 @@
+/**
+ * The libc calls Node lacks, bound with ffi-rs. Loaded lazily: the first call pays ~10 ms,
+ * commands that never need it pay nothing. Every wrapper throws a MiniboxError naming the
+ * call and the object on failure, crun-style (`mknod '/x/y': Operation not permitted`).
+ */
+import { createRequire } from 'node:module';
+import { MiniboxError } from '../util/errors.js';
+
+type Ffi = typeof import('ffi-rs');
+let ffi: Ffi | undefined;
+
+function lib(): Ffi {
+  if (!ffi) {
+    // ffi-rs is CommonJS; require keeps the load synchronous so wrappers stay simple.
+    ffi = createRequire(import.meta.url)('ffi-rs') as Ffi;
+    ffi.open({ library: 'libc', path: 'libc.so.6' });
+  }
+  return ffi;
+}
+
+interface ErrnoResult {
+  value: number;
+  errnoCode: number;
+  errnoMessage: string;
+}
+
+/** Call `name` in libc with errno capture; returns the raw result. */
+function call(name: string, paramsType: number[], paramsValue: unknown[]): ErrnoResult {
+  const f = lib();
+  // int-returning calls must be read as I32 (an I64 read sees -1 as 4294967295);
+  // only syscall(2) returns a long.
+  return f.load({
+    library: 'libc',
+    funcName: name,
+    retType: name === 'syscall' ? f.DataType.I64 : f.DataType.I32,
+    paramsType,
+    paramsValue,
+    errno: true,
+  }) as unknown as ErrnoResult;
+}
+
+function strerror(r: ErrnoResult): string {
+  return r.errnoMessage.replace(/ \(os error \d+\)$/, '');
+}
+
+function check(r: ErrnoResult, what: string): number {
+  if (Number(r.value) < 0) {
+    const err = new MiniboxError(`${what}: ${strerror(r)}`);
+    Object.assign(err, { errno: r.errnoCode });
+    throw err;
+  }
+  return Number(r.value);
+}
+
+const T = () => lib().DataType;
+
+/** statfs(2): the filesystem magic of `path` (e.g. 0x63677270 for cgroup2, 0x794c7630 overlay). */
+export function statfsType(path: string): number {
+  const buf = Buffer.alloc(120); // struct statfs is 120 bytes on x86-64; f_type is first
+  check(call('statfs', [T().String, T().U8Array], [path, buf]), `statfs '${path}'`);
+  return Number(buf.readBigInt64LE(0));
+}
+
+export const MNT_DETACH = 2;
+
+/** umount2(2), used to clean up mounts a crashed container left in the host namespace. */
+export function umount2(target: string, flags = MNT_DETACH): void {
+  check(call('umount2', [T().String, T().I32], [target, flags]), `umount '${target}'`);
+}
+
+export function mount(source: string, target: string, fstype: string, flags: number, data: string): void {
+  check(
+    call('mount', [T().String, T().String, T().String, T().U64, T().String], [source, target, fstype, flags, data]),
+    `mount ${fstype} '${target}'`,
+  );
+}
+
+export const S_IFCHR = 0o020000;
+export const S_IFBLK = 0o060000;
+export const S_IFIFO = 0o010000;
+
+/** makedev as glibc encodes it. */
+export function makedev(major: number, minor: number): number {
+  return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
+}
+
+export function mknod(path: string, mode: number, major: number, minor: number): void {
+  check(call('mknod', [T().String, T().I32, T().U64], [path, mode, makedev(major, minor)]), `mknod '${path}'`);
+}
+
+export function lsetxattr(path: string, name: string, value: Buffer): void {
+  check(
+    call('lsetxattr', [T().String, T().String, T().U8Array, T().U64, T().I32], [path, name, value, value.length, 0]),
+    `setxattr ${name} '${path}'`,
+  );
+}
+
+const SYS_PIDFD_SEND_SIGNAL = 424;
+const SYS_PIDFD_OPEN = 434;
+
+/** pidfd_open(2): a handle on a process that can never point at a recycled pid. */
+export function pidfdOpen(pid: number): number {
+  return check(call('syscall', [T().I64, T().I32, T().I32], [SYS_PIDFD_OPEN, pid, 0]), `pidfd_open ${pid}`);
+}
+
+export function pidfdSendSignal(pidfd: number, signal: number): void {
+  check(
+    call('syscall', [T().I64, T().I32, T().I32, T().I64, T().I32], [SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0]),
+    `pidfd_send_signal ${signal}`,
+  );
+}
+
+const TIOCGWINSZ = 0x5413;
+
+/** The terminal size of `fd` (ioctl TIOCGWINSZ), or undefined when it is not a terminal. */
+export function terminalSize(fd: number): { rows: number; cols: number } | undefined {
+  const buf = Buffer.alloc(8); // struct winsize: rows, cols, xpixel, ypixel (u16 each)
+  const r = call('ioctl', [T().I32, T().U64, T().U8Array], [fd, TIOCGWINSZ, buf]);
+  if (Number(r.value) < 0) return undefined;
+  return { rows: buf.readUInt16LE(0), cols: buf.readUInt16LE(2) };
+}

@@ -1,0 +1,95 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Readable, Writable } from 'node:stream';
+import { MiniboxError } from '../util/errors.js';
+
+/**
+ * Starts native-shim's `minibox-shim run` and speaks its protocol:
+ *   fd 3 (config in):  NUL-terminated `key=value` records
+ *   fd 4 (report out): `pid N` | `error CODE MESSAGE` | `exit STATUS` lines
+ * The shim is spawned, never forked from Node: a multi-threaded runtime cannot safely
+ * clone into namespaces, which is why that part is C (see runc's nsexec).
+ */
+export interface ShimConfig {
+  id: string;
+  rootfs: string;
+  lowerDirs: string[]; // bottom → top (the shim wants top first; converted here)
+  upper: string;
+  work: string;
+  hostname: string;
+  cwd: string;
+  args: string[];
+  env: string[];
+  cgroups: string[];
+}
+
+export function shimPath(): string {
+  if (process.env.MINIBOX_SHIM) return process.env.MINIBOX_SHIM;
+  const here = path.dirname(fileURLToPath(import.meta.url)); // dist/linux
+  return path.resolve(here, '..', '..', 'native-shim', 'build', 'minibox-shim');
+}
+
+export function encodeShimConfig(c: ShimConfig): Buffer {
+  const records: string[] = [`id=${c.id}`, `rootfs=${c.rootfs}`];
+  for (const l of [...c.lowerDirs].reverse()) records.push(`lower=${l}`);
+  records.push(`upper=${c.upper}`, `work=${c.work}`, `hostname=${c.hostname}`, `cwd=${c.cwd}`);
+  for (const a of c.args) records.push(`arg=${a}`);
+  for (const e of c.env) records.push(`env=${e}`);
+  for (const g of c.cgroups) records.push(`cgroup=${g}`);
+  for (const r of records) {
+    if (r.includes('\0')) throw new MiniboxError(`invalid argument: NUL byte in ${r.slice(0, r.indexOf('='))}`);
+  }
+  return Buffer.from(records.map((r) => `${r}\0`).join(''));
+}
+
+export type ShimEvent =
+  | { kind: 'pid'; pid: number }
+  | { kind: 'error'; code: number; message: string }
+  | { kind: 'exit'; status: number };
+
+export function parseShimLine(line: string): ShimEvent | undefined {
+  const [word, rest = ''] = splitOnce(line, ' ');
+  if (word === 'pid') return { kind: 'pid', pid: Number(rest) };
+  if (word === 'exit') return { kind: 'exit', status: Number(rest) };
+  if (word === 'error') {
+    const [code, message = ''] = splitOnce(rest, ' ');
+    return { kind: 'error', code: Number(code), message };
+  }
+  return undefined;
+}
+
+function splitOnce(s: string, sep: string): [string, string?] {
+  const i = s.indexOf(sep);
+  return i === -1 ? [s] : [s.slice(0, i), s.slice(i + 1)];
+}
+
+export interface RunningShim {
+  child: ChildProcess;
+  events: AsyncIterable<ShimEvent>;
+}
+
+/** Spawn the shim in its own session (so terminal signals reach only us, and we forward them). */
+export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {
+  const bin = shimPath();
+  if (!existsSync(bin)) throw new MiniboxError(`the shim ${bin} is missing: run 'npm run build' (or the setup script) first`);
+  const child = spawn(bin, ['run'], { stdio: [stdin, 'inherit', 'inherit', 'pipe', 'pipe'], detached: true });
+  const configPipe = child.stdio[3] as Writable;
+  configPipe.on('error', () => undefined); // the shim may exit early; its report says why
+  configPipe.end(encodeShimConfig(config));
+  return { child, events: readEvents(child.stdio[4] as Readable) };
+}
+
+async function* readEvents(report: Readable): AsyncIterable<ShimEvent> {
+  let buffered = '';
+  for await (const chunk of report) {
+    buffered += String(chunk);
+    let nl: number;
+    while ((nl = buffered.indexOf('\n')) !== -1) {
+      const ev = parseShimLine(buffered.slice(0, nl));
+      buffered = buffered.slice(nl + 1);
+      if (ev) yield ev;
+    }
+  }
+}

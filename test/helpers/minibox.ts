@@ -1,0 +1,50 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const MINIBOX_BIN = path.join(REPO, 'bin', 'minibox');
+
+export interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface RunOpts {
+  root: string; // MINIBOX_ROOT for this test
+  input?: string;
+  env?: Record<string, string>;
+  uid?: number;
+  timeoutMs?: number;
+}
+
+/** Run the real CLI as a user would, with the test's own state root. */
+export function minibox(args: string[], opts: RunOpts): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [MINIBOX_BIN, ...args], {
+      env: { ...process.env, ...opts.env, MINIBOX_ROOT: opts.root },
+      stdio: ['pipe', 'pipe', 'pipe'],
+      ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 30_000);
+    child.on('error', reject);
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
+    });
+    child.stdin.end(opts.input ?? '');
+  });
+}
+
+/** A fresh state root; its name carries "minibox" so anything leaked under it shows in leakcheck. */
+export function makeStateRoot(): { root: string; cleanup: () => void } {
+  const root = mkdtempSync(path.join(os.tmpdir(), 'minibox-test-'));
+  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+}

@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Sets minibox up on a fresh Debian 12 / Ubuntu 22.04+ machine, idempotently:
+#   1. system packages through apt, only those missing
+#   2. Node.js >= 20 (checked; installed from the distribution when it is new enough)
+#   3. npm dependencies, the TypeScript build and the C shim (-Wall -Wextra -Werror)
+#   4. the offline busybox image, built from Debian's busybox-static and loaded
+#   5. `minibox` on the PATH (/usr/local/bin/minibox → this checkout)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*"; }
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "setup must run as root (it installs packages and minibox needs root): sudo $0" >&2
+  exit 1
+fi
+
+# Tools the build, the image recipe and the test suite use. iproute2/iptables: network tests
+# and leak checks; docker-registry: the local registry the pull tests run against;
+# qemu/kernel pieces: the cgroup v2 test lane.
+PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  say "installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }
+if [ "$(node_major)" -lt 20 ]; then
+  say "installing Node.js (>= 20 needed)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq && apt-get install -y -qq nodejs npm >/dev/null || true
+  if [ "$(node_major)" -lt 20 ]; then
+    echo "minibox needs Node.js >= 20 and this distribution ships $(node --version 2>/dev/null || echo none)." >&2
+    echo "Install Node.js 20 or newer (https://nodejs.org/en/download/package-manager) and run this again." >&2
+    exit 1
+  fi
+fi
+
+say "installing npm dependencies and building (TypeScript + C shim)"
+if [ -f package-lock.json ]; then npm ci --no-audit --no-fund --loglevel=error; else npm install --no-audit --no-fund --loglevel=error; fi
+npm run --silent build
+
+say "building the offline busybox image from Debian's busybox-static"
+bash images/busybox/build.sh
+
+if [ "${MINIBOX_SETUP_NO_LOAD:-}" = "" ]; then
+  say "loading busybox into the image store"
+  ./bin/minibox load -q -i images/busybox/out/busybox-oci
+fi
+
+if [ ! -e /usr/local/bin/minibox ] || [ "$(readlink -f /usr/local/bin/minibox)" = "$(readlink -f bin/minibox)" ]; then
+  ln -sf "$(pwd)/bin/minibox" /usr/local/bin/minibox
+fi
+say "minibox is ready: try 'minibox run --rm busybox echo hello'"

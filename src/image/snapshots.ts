@@ -1,0 +1,120 @@
+import { randomBytes } from 'node:crypto';
+import { createReadStream, promises as fs } from 'node:fs';
+import path from 'node:path';
+import type { StatePaths } from '../util/paths.js';
+import { errnoCode, MiniboxError } from '../util/errors.js';
+import { unpackLayer, type LayerCompression } from '../layer/unpack.js';
+import { digestHex, sha256Of } from './digest.js';
+import { defaultLayerFs, type LayerFs } from './layer-fs.js';
+
+/**
+ * Snapshots: each layer unpacked once into snapshots/<hex of its chainID>/, shared by every
+ * image whose stack starts with the same layers, and used read-only as overlayfs lower dirs.
+ * The directory is named by the hex alone because overlayfs splits lowerdir= on ':'.
+ * A snapshot appears by rename only after its diffID checked out, so one that exists is
+ * complete and is never unpacked again.
+ */
+
+/** OCI image-spec chainID: ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
+export function chainIds(diffIds: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const diffId of diffIds) {
+    const prev = out[out.length - 1];
+    out.push(prev === undefined ? diffId : sha256Of(`${prev} ${diffId}`));
+  }
+  return out;
+}
+
+export function snapshotDir(paths: StatePaths, chainId: string): string {
+  return path.join(paths.snapshots, digestHex(chainId));
+}
+
+export async function hasSnapshot(paths: StatePaths, chainId: string): Promise<boolean> {
+  try {
+    return (await fs.stat(snapshotDir(paths, chainId))).isDirectory();
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+export interface SnapshotSource {
+  chainId: string;
+  diffId: string; // what the image config promises (rootfs.diff_ids)
+  blobDigest: string; // named in errors
+  blobFile: string;
+  compression: LayerCompression;
+  layerFs?: LayerFs;
+}
+
+export interface StagedSnapshot {
+  chainId: string;
+  tmpDir: string;
+  bytes: number; // uncompressed content size, for `images` SIZE
+}
+
+/** Unpack a layer into snapshots/<hex>.tmp-<random> and verify its diffID; on failure nothing is left. */
+export async function stageSnapshot(paths: StatePaths, src: SnapshotSource): Promise<StagedSnapshot> {
+  const tmpDir = `${snapshotDir(paths, src.chainId)}.tmp-${randomBytes(6).toString('hex')}`;
+  try {
+    await fs.mkdir(paths.snapshots, { recursive: true });
+    await fs.mkdir(tmpDir, { mode: 0o755 });
+    const layerFs = src.layerFs ?? defaultLayerFs();
+    const result = await unpackLayer(createReadStream(src.blobFile), src.compression, tmpDir, layerFs ? { fs: layerFs } : undefined);
+    if (result.diffId !== src.diffId) {
+      throw new MiniboxError(`digest mismatch for layer ${src.blobDigest}: uncompressed content is ${result.diffId}, image config says ${src.diffId}`);
+    }
+    return { chainId: src.chainId, tmpDir, bytes: result.stats.bytes };
+  } catch (err) {
+    await fs.rm(tmpDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Publish a staged snapshot. If another load got there first, its copy wins and ours goes. */
+export async function commitSnapshot(paths: StatePaths, staged: StagedSnapshot): Promise<void> {
+  try {
+    await fs.rename(staged.tmpDir, snapshotDir(paths, staged.chainId));
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;
+    await discardSnapshot(staged);
+  }
+}
+
+export async function discardSnapshot(staged: StagedSnapshot): Promise<void> {
+  await fs.rm(staged.tmpDir, { recursive: true, force: true });
+}
+
+/** Unpack unless present; returns the uncompressed size when it did unpack. */
+export async function ensureSnapshot(paths: StatePaths, src: SnapshotSource): Promise<{ unpacked: boolean; bytes?: number }> {
+  if (await hasSnapshot(paths, src.chainId)) return { unpacked: false };
+  const staged = await stageSnapshot(paths, src);
+  await commitSnapshot(paths, staged);
+  return { unpacked: true, bytes: staged.bytes };
+}
+
+/** Remove a snapshot: first renamed aside so a half-deleted tree never passes for a complete one. */
+export async function removeSnapshot(paths: StatePaths, chainId: string): Promise<void> {
+  const dir = snapshotDir(paths, chainId);
+  const doomed = `${dir}.rm-${randomBytes(6).toString('hex')}`;
+  try {
+    await fs.rename(dir, doomed);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  await fs.rm(doomed, { recursive: true, force: true });
+}
+
+/** Bytes of regular files under a snapshot, for images whose snapshot predates their record. */
+export async function treeSize(dir: string): Promise<number> {
+  let total = 0;
+  const entries = await fs.readdir(dir, { withFileTypes: true });
+  for (const e of entries) {
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) total += await treeSize(p);
+    else if (e.isFile()) total += (await fs.lstat(p)).size;
+  }
+  return total;
+}

@@ -1,30 +1,86 @@
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import lockfile from 'proper-lockfile';
-import { MiniboxError } from './errors.js';
+import { errnoCode, MiniboxError } from './errors.js';
 
 /**
- * Run `fn` while holding the named store lock (a directory lock under <root>/locks, so it
- * works across processes). Stale locks from a killed process are broken after `stale` ms.
+ * Cross-process store locks: `locks/<name>.lock`, created with O_EXCL and holding the
+ * owner's pid and process start time. A lock whose owner is gone (killed mid-command) is
+ * stale and broken by the next taker; comparing the start time means a recycled pid is
+ * never mistaken for the owner.
+ *
+ * Hand-written rather than proper-lockfile: that package costs ~20 ms to load, more than
+ * the whole budget of `minibox run` beyond Node's own start-up.
  */
-export async function withLock<T>(locksDir: string, name: string, fn: () => Promise<T>): Promise<T> {
-  await fs.mkdir(locksDir, { recursive: true });
-  const file = path.join(locksDir, name);
-  await fs.writeFile(file, '', { flag: 'a' });
-  let release: () => Promise<void>;
+const POLL_MS = 5;
+const TIMEOUT_MS = 60_000;
+
+function startTime(pid: number | 'self'): string | undefined {
   try {
-    release = await lockfile.lock(file, {
-      stale: 15_000,
-      update: 5_000,
-      retries: { retries: 200, minTimeout: 10, maxTimeout: 100, factor: 1.2 },
-      realpath: false,
-    });
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // fields after the ")" that closes comm; starttime is field 22 overall → index 19 here
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+const me = `${process.pid} ${startTime('self') ?? ''}`;
+
+function ownerAlive(content: string): boolean {
+  const [pid, start] = content.trim().split(' ');
+  if (!pid || !/^\d+$/.test(pid)) return false; // torn or empty: the writer died between open and write
+  return startTime(Number(pid)) === start;
+}
+
+type Attempt = 'acquired' | 'busy' | 'empty';
+
+async function tryAcquire(file: string): Promise<Attempt> {
+  try {
+    await fs.writeFile(file, me, { flag: 'wx' });
+    return 'acquired';
   } catch (err) {
-    throw new MiniboxError(`could not lock ${file}: another minibox command holds it; retry`, 125, { cause: err });
+    if (errnoCode(err) !== 'EEXIST') throw err;
+  }
+  let content: string;
+  try {
+    content = await fs.readFile(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return 'busy'; // released meanwhile: retry at once
+    throw err;
+  }
+  if (content === '') return 'empty';
+  if (ownerAlive(content)) return 'busy';
+  // stale: move it aside under a private name so only one breaker wins, then retry
+  const aside = `${file}.stale.${process.pid}`;
+  try {
+    await fs.rename(file, aside);
+    await fs.rm(aside, { force: true });
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  }
+  return 'busy';
+}
+
+export async function withLock<T>(locksDir: string, name: string, fn: () => Promise<T>): Promise<T> {
+  const file = path.join(locksDir, `${name}.lock`);
+  await fs.mkdir(locksDir, { recursive: true });
+  const deadline = Date.now() + TIMEOUT_MS;
+  let emptySeen = 0;
+  for (let attempt = await tryAcquire(file); attempt !== 'acquired'; attempt = await tryAcquire(file)) {
+    if (Date.now() > deadline) {
+      throw new MiniboxError(`timed out waiting for the lock ${file}: another minibox command holds it`);
+    }
+    // a lock file that stays empty for long means its writer died between create and write
+    emptySeen = attempt === 'empty' ? emptySeen + 1 : 0;
+    if (emptySeen > 2000 / POLL_MS) {
+      await fs.rm(file, { force: true });
+      emptySeen = 0;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
   try {
     return await fn();
   } finally {
-    await release();
+    await fs.rm(file, { force: true });
   }
 }

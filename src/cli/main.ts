@@ -69,6 +69,36 @@ function buildProgram(): Command {
       process.exitCode = await rmiCommand(images, opts);
     });
 
+  program
+    .command('ps')
+    .description('List containers')
+    .option('-a, --all', 'Show all containers (default shows just running)', false)
+    .option('-q, --quiet', 'Only display container IDs', false)
+    .option('--no-trunc', "Don't truncate output")
+    .action(async (opts) => {
+      const { psCommand } = await import('./commands/containers.js');
+      await psCommand(opts);
+    });
+
+  program
+    .command('rm')
+    .description('Remove one or more containers')
+    .argument('<container...>')
+    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)', false)
+    .action(async (refs: string[], opts) => {
+      const { rmCommand } = await import('./commands/containers.js');
+      process.exitCode = await rmCommand(refs, opts);
+    });
+
+  program
+    .command('inspect')
+    .description('Return low-level information on containers')
+    .argument('<container...>')
+    .action(async (refs: string[]) => {
+      const { inspectCommand } = await import('./commands/containers.js');
+      process.exitCode = await inspectCommand(refs);
+    });
+
   return program;
 }
 

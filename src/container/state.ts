@@ -19,6 +19,7 @@ export interface ContainerState {
   status: ContainerStatus;
   pid: number; // host pid of the container's init while running, else 0
   shimPid: number;
+  shimStartTime: string; // start time of shimPid (see linux/process.ts), so a recycled pid is never ours
   exitCode: number;
   created: string; // RFC 3339
   startedAt: string;
@@ -41,6 +42,7 @@ export function parseContainerState(json: unknown): ContainerState {
     status: status as ContainerStatus,
     pid: optNumber(o, 'pid', what) ?? 0,
     shimPid: optNumber(o, 'shimPid', what) ?? 0,
+    shimStartTime: optString(o, 'shimStartTime', what) ?? '',
     exitCode: optNumber(o, 'exitCode', what) ?? 0,
     created: reqString(o, 'created', what),
     startedAt: optString(o, 'startedAt', what) ?? '',

@@ -67,6 +67,7 @@ export async function createContainer(paths: StatePaths, req: NewContainer): Pro
         status: 'created',
         pid: 0,
         shimPid: 0,
+        shimStartTime: '',
         exitCode: 0,
         created: new Date().toISOString(),
         startedAt: '',

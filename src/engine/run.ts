@@ -7,6 +7,7 @@ import { buildSpec } from '../container/spec.js';
 import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { startShim, type ShimConfig } from '../linux/shim.js';
+import { processStartTime } from '../linux/process.js';
 
 /**
  * `minibox run` in the foreground, top to bottom like bocker:
@@ -89,7 +90,8 @@ function signalNumber(sig: NodeJS.Signals | null): number {
 }
 
 async function markRunning(dir: string, state: ContainerState, pid: number, shimPid: number): Promise<void> {
-  await writeContainerState(dir, { ...state, status: 'running', pid, shimPid, startedAt: new Date().toISOString() });
+  const shimStartTime = processStartTime(shimPid) ?? '';
+  await writeContainerState(dir, { ...state, status: 'running', pid, shimPid, shimStartTime, startedAt: new Date().toISOString() });
 }
 
 async function markExited(dir: string, exitCode: number): Promise<void> {

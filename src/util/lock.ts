@@ -1,6 +1,7 @@
-import { promises as fs, readFileSync } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errnoCode, MiniboxError } from './errors.js';
+import { processStartTime } from './proc.js';
 
 /**
  * Cross-process store locks: `locks/<name>.lock`, created with O_EXCL and holding the
@@ -14,22 +15,12 @@ import { errnoCode, MiniboxError } from './errors.js';
 const POLL_MS = 5;
 const TIMEOUT_MS = 60_000;
 
-function startTime(pid: number | 'self'): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // fields after the ")" that closes comm; starttime is field 22 overall → index 19 here
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
-
-const me = `${process.pid} ${startTime('self') ?? ''}`;
+const me = `${process.pid} ${processStartTime('self') ?? ''}`;
 
 function ownerAlive(content: string): boolean {
   const [pid, start] = content.trim().split(' ');
   if (!pid || !/^\d+$/.test(pid)) return false; // torn or empty: the writer died between open and write
-  return startTime(Number(pid)) === start;
+  return processStartTime(Number(pid)) === start;
 }
 
 type Attempt = 'acquired' | 'busy' | 'empty';

@@ -16,7 +16,8 @@ function buildProgram(): Command {
     .description('A lightweight Linux container runtime: namespaces, overlayfs and cgroups, directly.')
     .version('0.1.0', '-v, --version')
     .showSuggestionAfterError(false)
-    .exitOverride();
+    .exitOverride()
+    .enablePositionalOptions(); // options after IMAGE belong to the container's command
 
   program
     .command('run')

@@ -1,0 +1,26 @@
+import { statePaths, type StatePaths } from '../util/paths.js';
+import { loadImages, type LoadResult } from '../image/load/index.js';
+import { listImages } from '../image/list.js';
+import { removeImage } from '../image/remove.js';
+import type { ImageRow } from '../image/format.js';
+
+/**
+ * The image side of the engine: what the CLI's load/images/rmi call, and what `run` uses to
+ * find an image (resolveImageForRun). No printing here; callers get data or MiniboxErrors.
+ */
+export { resolveImageForRun, findImage } from '../image/resolve.js';
+export type { LoadResult } from '../image/load/index.js';
+export type { ImageRow } from '../image/format.js';
+
+export async function loadImage(input: string, paths: StatePaths = statePaths()): Promise<LoadResult[]> {
+  return loadImages(paths, input);
+}
+
+export async function listImageRows(paths: StatePaths = statePaths()): Promise<ImageRow[]> {
+  return listImages(paths);
+}
+
+/** One image of `rmi`: Docker's output lines, or a MiniboxError (exit 1) for conflicts and unknown names. */
+export async function removeImageByName(input: string, force: boolean, paths: StatePaths = statePaths()): Promise<string[]> {
+  return removeImage(paths, input, force);
+}

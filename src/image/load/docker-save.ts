@@ -1,0 +1,90 @@
+import path from 'node:path';
+import { MiniboxError } from '../../util/errors.js';
+import { sniffCompression, type LayerCompression } from '../../layer/unpack.js';
+import { parseImageConfig } from '../config.js';
+import { sha256Of } from '../digest.js';
+import { normalizeReference } from '../reference.js';
+import { chainIds } from '../snapshots.js';
+import { MT, parseDockerSaveManifest, type DockerSaveEntry } from '../oci.js';
+import { memberExists, memberPath, parseJsonBytes, readSmallFile } from './member.js';
+import type { ImageLayer, Staging, StagedImage } from './staging.js';
+
+/**
+ * `docker save` tarballs: manifest.json lists, per image, its config file (`<hex>.json`, or
+ * `blobs/sha256/<hex>` since Docker 25) and its layer files (`<id>/layer.tar`, or blobs/).
+ * There is no registry manifest, so minibox writes an OCI manifest for the image itself.
+ * Verification: the config must hash to the hex in its file name; a layer stored under its
+ * digest must hash to it, and an uncompressed layer's sha256 is its diffID, so it must equal
+ * the config's rootfs.diff_ids entry (compressed ones are checked when unpacked).
+ */
+export async function isDockerSave(root: string): Promise<boolean> {
+  return memberExists(path.join(root, 'manifest.json'));
+}
+
+const MEDIA_TYPES: Record<LayerCompression, string> = { none: MT.ociLayer, gzip: MT.ociLayerGzip, zstd: MT.ociLayerZstd };
+
+/** The digest a member's file name promises: `<hex>.json`, `blobs/sha256/<hex>`, or none (`<id>/layer.tar`). */
+function digestFromName(rel: string): string | undefined {
+  const m = /(?:^|\/)(?:blobs\/sha256\/)?([0-9a-f]{64})(?:\.json)?$/.exec(rel);
+  return m?.[1] ? `sha256:${m[1]}` : undefined;
+}
+
+async function stageLayers(root: string, input: string, entry: DockerSaveEntry, diffIds: string[], staging: Staging): Promise<ImageLayer[]> {
+  const chains = chainIds(diffIds);
+  const layers: ImageLayer[] = [];
+  for (const [i, rel] of entry.layers.entries()) {
+    const file = memberPath(root, rel, input);
+    if (!(await memberExists(file))) throw new MiniboxError(`${input}: layer ${rel} listed in manifest.json is missing`);
+    const compression = await sniffCompression(file);
+    const diffId = diffIds[i] ?? '';
+    const expected = digestFromName(rel) ?? (compression === 'none' ? diffId : undefined);
+    const blob = await staging.blobFromFile(file, { ...(expected ? { digest: expected } : {}), what: 'layer' });
+    if (compression === 'none' && blob.digest !== diffId) {
+      throw new MiniboxError(`digest mismatch for layer ${diffId} (${rel}): got ${blob.digest}`);
+    }
+    layers.push({ blob, mediaType: MEDIA_TYPES[compression], compression, diffId, chainId: chains[i] ?? '' });
+  }
+  return layers;
+}
+
+/** The OCI manifest docker save did not ship; deterministic, so reloading gives the same digest. */
+function synthesizeManifest(config: { digest: string; size: number }, layers: ImageLayer[]): Buffer {
+  const manifest = {
+    schemaVersion: 2,
+    mediaType: MT.ociManifest,
+    config: { mediaType: MT.ociConfig, digest: config.digest, size: config.size },
+    layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.blob.digest, size: l.blob.size })),
+  };
+  return Buffer.from(JSON.stringify(manifest));
+}
+
+async function stageEntry(root: string, input: string, entry: DockerSaveEntry, staging: Staging): Promise<StagedImage> {
+  const cfgBytes = await readSmallFile(memberPath(root, entry.config, input), `config ${entry.config}`);
+  const cfgDigest = sha256Of(cfgBytes);
+  const promised = digestFromName(entry.config);
+  if (promised && promised !== cfgDigest) throw new MiniboxError(`digest mismatch for config blob ${promised}: got ${cfgDigest}`);
+  const parsedConfig = parseImageConfig(parseJsonBytes(cfgBytes, `image config ${entry.config}`));
+  const diffIds = parsedConfig.rootfs.diff_ids;
+  if (diffIds.length !== entry.layers.length) {
+    throw new MiniboxError(`image ${cfgDigest}: manifest.json lists ${entry.layers.length} layers but the config has ${diffIds.length} diff_ids`);
+  }
+  const layers = await stageLayers(root, input, entry, diffIds, staging);
+  const config = await staging.blobFromBytes(cfgBytes, { digest: cfgDigest });
+  const manifestBytes = synthesizeManifest(config, layers);
+  return {
+    names: entry.repoTags.map((t) => normalizeReference(t)),
+    manifest: await staging.blobFromBytes(manifestBytes, { digest: sha256Of(manifestBytes) }),
+    manifestMediaType: MT.ociManifest,
+    config,
+    parsedConfig,
+    layers,
+  };
+}
+
+export async function stageDockerSave(root: string, input: string, staging: Staging): Promise<StagedImage[]> {
+  const entries = parseDockerSaveManifest(parseJsonBytes(await readSmallFile(path.join(root, 'manifest.json'), 'manifest.json'), 'manifest.json'));
+  if (entries.length === 0) throw new MiniboxError(`${input}: manifest.json lists no images`);
+  const out: StagedImage[] = [];
+  for (const entry of entries) out.push(await stageEntry(root, input, entry, staging));
+  return out;
+}

@@ -1,5 +1,6 @@
 import { statePaths, type StatePaths } from '../util/paths.js';
 import { loadImages, type LoadResult } from '../image/load/index.js';
+import { nativeLayerFs } from '../linux/layer-fs.js';
 import { listImages } from '../image/list.js';
 import { removeImage } from '../image/remove.js';
 import type { ImageRow } from '../image/format.js';
@@ -13,7 +14,8 @@ export type { LoadResult } from '../image/load/index.js';
 export type { ImageRow } from '../image/format.js';
 
 export async function loadImage(input: string, paths: StatePaths = statePaths()): Promise<LoadResult[]> {
-  return loadImages(paths, input);
+  // unpacking needs mknod/setxattr for whiteouts and opaque dirs: the ffi-rs binding
+  return loadImages(paths, input, nativeLayerFs);
 }
 
 export async function listImageRows(paths: StatePaths = statePaths()): Promise<ImageRow[]> {

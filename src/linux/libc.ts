@@ -4,6 +4,7 @@
  * call and the object on failure, crun-style (`mknod '/x/y': Operation not permitted`).
  */
 import { createRequire } from 'node:module';
+import { constants as osConstants } from 'node:os';
 import { MiniboxError } from '../util/errors.js';
 
 type Ffi = typeof import('ffi-rs');
@@ -46,10 +47,15 @@ function strerror(r: ErrnoResult): string {
 function check(r: ErrnoResult, what: string): number {
   if (Number(r.value) < 0) {
     const err = new MiniboxError(`${what}: ${strerror(r)}`);
-    Object.assign(err, { errno: r.errnoCode });
+    // Node-style fields so callers can branch on err.code like on fs errors
+    Object.assign(err, { errno: r.errnoCode, code: errnoName(r.errnoCode) });
     throw err;
   }
   return Number(r.value);
+}
+
+function errnoName(n: number): string | undefined {
+  return Object.entries(osConstants.errno).find(([, v]) => v === n)?.[0];
 }
 
 const T = () => lib().DataType;

@@ -1,0 +1,96 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import { MiniboxError, errnoCode } from '../util/errors.js';
+import { type ApplyContext, applyEntry } from './apply.js';
+import { type LayerFs, defaultLayerFs } from './layer-fs.js';
+import { RootResolver } from './root-path.js';
+import { TarReader } from './tar-reader.js';
+
+export type { LayerFs } from './layer-fs.js';
+export { setDefaultLayerFs } from './layer-fs.js';
+
+export interface ExtractStats {
+  entries: number; // tar entries applied (PAX/GNU meta headers not counted)
+  bytes: number; // regular-file content bytes written
+  skipped: number; // device nodes, FIFOs and xattrs that could not be made (see warnings)
+}
+
+export interface ExtractOptions {
+  /** mknod/setxattr provider; defaults to the process-wide one (setDefaultLayerFs). */
+  fs?: LayerFs;
+  /** Told about everything skipped; defaults to silence (the count is in the stats). */
+  onWarning?: (message: string) => void;
+  /** chown entries to the header's uid/gid; defaults to "running as root", like GNU tar. */
+  sameOwner?: boolean;
+}
+
+/** Apply one uncompressed tar layer stream onto `root` (an existing directory). */
+export async function extractTar(
+  tar: NodeJS.ReadableStream | Readable,
+  root: string,
+  options: ExtractOptions = {},
+): Promise<ExtractStats> {
+  return extractChunks(tar[Symbol.asyncIterator](), root, options);
+}
+
+/**
+ * The extraction loop over any chunk source (unpackLayer passes a hashing one). Reads
+ * to the very end of the input even past the end-of-archive marker, so a digest taken
+ * over the source covers every byte; on failure the source is closed.
+ */
+export async function extractChunks(
+  source: AsyncIterator<unknown>,
+  root: string,
+  options: ExtractOptions = {},
+): Promise<ExtractStats> {
+  const abs = path.resolve(root);
+  try {
+    await checkRoot(abs);
+    const ctx: ApplyContext = {
+      resolver: new RootResolver(abs),
+      lfs: options.fs ?? defaultLayerFs(),
+      sameOwner: options.sameOwner ?? process.geteuid?.() === 0,
+      dirTimes: new Map(),
+      stats: { entries: 0, bytes: 0, skipped: 0 },
+      warn: options.onWarning ?? (() => {}),
+    };
+    const reader = new TarReader(source);
+    for (let e = await reader.next(); e !== null; e = await reader.next()) {
+      ctx.stats.entries++;
+      await applyEntry(ctx, reader, e);
+    }
+    await reader.drain();
+    restoreDirTimes(ctx);
+    return ctx.stats;
+  } catch (err) {
+    await source.return?.().catch(() => undefined);
+    throw err;
+  }
+}
+
+async function checkRoot(root: string): Promise<void> {
+  let st: fs.Stats;
+  try {
+    st = await fs.promises.stat(root);
+  } catch (err) {
+    throw new MiniboxError(`layer root ${root} is not accessible: ${errnoCode(err) ?? err}`, 125, { cause: err });
+  }
+  if (!st.isDirectory()) throw new MiniboxError(`layer root ${root} is not a directory`);
+}
+
+/** Directory mtimes last: creating each child bumped its parent's. */
+function restoreDirTimes(ctx: ApplyContext): void {
+  for (const [dir, [atime, mtime]] of ctx.dirTimes) {
+    try {
+      // lutimes: should a later entry have swapped the directory for a symlink, touch
+      // the link rather than wherever it points.
+      fs.lutimesSync(dir, atime, mtime);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') continue;
+      throw new MiniboxError(`cannot set the times of ${ctx.resolver.rel(dir)}: ${errnoCode(err) ?? err}`, 125, {
+        cause: err,
+      });
+    }
+  }
+}

@@ -11,6 +11,20 @@ function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
+/** Docker's resource flags, shared by `run` and `update`. */
+function resourceOptions(cmd: Command): Command {
+  return cmd
+    .option('-m, --memory <bytes>', 'Memory limit')
+    .option('--memory-swap <bytes>', "Swap limit equal to memory plus swap: '-1' to enable unlimited swap")
+    .option('--memory-reservation <bytes>', 'Memory soft limit')
+    .option('--cpus <decimal>', 'Number of CPUs')
+    .option('-c, --cpu-shares <int>', 'CPU shares (relative weight)')
+    .option('--cpu-period <int>', 'Limit CPU CFS (Completely Fair Scheduler) period')
+    .option('--cpu-quota <int>', 'Limit CPU CFS (Completely Fair Scheduler) quota')
+    .option('--cpuset-cpus <string>', 'CPUs in which to allow execution (0-3, 0,1)')
+    .option('--pids-limit <int>', 'Tune container pids limit (set -1 for unlimited)');
+}
+
 function buildProgram(): Command {
   const program = new Command('minibox')
     .description('A lightweight Linux container runtime: namespaces, overlayfs and cgroups, directly.')
@@ -19,8 +33,7 @@ function buildProgram(): Command {
     .exitOverride()
     .enablePositionalOptions(); // options after IMAGE belong to the container's command
 
-  program
-    .command('run')
+  resourceOptions(program.command('run'))
     .description('Create and run a new container from an image')
     .usage('[OPTIONS] IMAGE [COMMAND] [ARG...]')
     .argument('<image>')
@@ -98,6 +111,27 @@ function buildProgram(): Command {
     .action(async (refs: string[]) => {
       const { inspectCommand } = await import('./commands/containers.js');
       process.exitCode = await inspectCommand(refs);
+    });
+
+  resourceOptions(program.command('update').description('Update configuration of one or more containers'))
+    .argument('<container...>')
+    .action(async (refs: string[], opts) => {
+      const { updateCommand } = await import('./commands/resources.js');
+      const { resourceFlags } = await import('./commands/run.js');
+      await updateCommand(refs, resourceFlags(opts));
+    });
+
+  program
+    .command('stats')
+    .description('Display a live stream of container(s) resource usage statistics')
+    .argument('[container...]')
+    .option('-a, --all', 'Show all containers (default shows just running)', false)
+    .option('--no-stream', 'Disable streaming stats and only pull the first result')
+    .option('--format <template>', 'Format output using a Go-template-like string ({{.Name}} {{.MemUsage}} ...)')
+    .option('--no-trunc', 'Do not truncate output')
+    .action(async (refs: string[], opts) => {
+      const { statsCommand } = await import('./commands/resources.js');
+      await statsCommand(refs, { all: opts.all, noStream: opts.stream === false, format: opts.format, trunc: opts.trunc });
     });
 
   return program;

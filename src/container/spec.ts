@@ -1,4 +1,5 @@
 import type { ContainerProcess } from './process.js';
+import type { Limits } from '../linux/cgroups/types.js';
 
 /**
  * The container's OCI runtime-spec config.json (runtime-spec config.md, config-linux.md):
@@ -26,6 +27,8 @@ export interface OciSpec {
   mounts: OciMount[];
   linux: {
     namespaces: { type: string }[];
+    cgroupsPath: string;
+    resources: OciResources;
     maskedPaths: string[];
     readonlyPaths: string[];
   };
@@ -48,12 +51,42 @@ const STANDARD_MOUNTS: OciMount[] = [
 ];
 
 export interface SpecInput {
+  id: string;
   process: ContainerProcess;
   hostname: string;
   terminal: boolean;
   imageRef: string;
   imageId: string;
   lowerDirs: string[]; // bottom → top
+  limits: Limits;
+}
+
+/** Limits in the runtime spec's linux.resources shape (config-linux.md). */
+export function ociResources(l: Limits): OciResources {
+  const r: OciResources = {};
+  if (l.memory !== undefined || l.memorySwap !== undefined || l.memoryReservation !== undefined) {
+    r.memory = {
+      ...(l.memory !== undefined ? { limit: l.memory } : {}),
+      ...(l.memorySwap !== undefined ? { swap: l.memorySwap } : {}),
+      ...(l.memoryReservation !== undefined ? { reservation: l.memoryReservation } : {}),
+    };
+  }
+  if (l.cpuQuota !== undefined || l.cpuPeriod !== undefined || l.cpuShares !== undefined || l.cpusetCpus !== undefined) {
+    r.cpu = {
+      ...(l.cpuShares !== undefined ? { shares: l.cpuShares } : {}),
+      ...(l.cpuQuota !== undefined ? { quota: l.cpuQuota } : {}),
+      ...(l.cpuPeriod !== undefined ? { period: l.cpuPeriod } : {}),
+      ...(l.cpusetCpus !== undefined ? { cpus: l.cpusetCpus } : {}),
+    };
+  }
+  if (l.pids !== undefined) r.pids = { limit: l.pids };
+  return r;
+}
+
+export interface OciResources {
+  memory?: { limit?: number; swap?: number; reservation?: number };
+  cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
+  pids?: { limit: number };
 }
 
 export function buildSpec(input: SpecInput): OciSpec {
@@ -71,6 +104,8 @@ export function buildSpec(input: SpecInput): OciSpec {
     mounts: STANDARD_MOUNTS,
     linux: {
       namespaces: ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup'].map((type) => ({ type })),
+      cgroupsPath: `/minibox/${input.id}`,
+      resources: ociResources(input.limits),
       maskedPaths: [],
       readonlyPaths: [],
     },

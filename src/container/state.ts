@@ -21,6 +21,7 @@ export interface ContainerState {
   shimPid: number;
   shimStartTime: string; // start time of shimPid (see linux/process.ts), so a recycled pid is never ours
   exitCode: number;
+  oomKilled: boolean;
   created: string; // RFC 3339
   startedAt: string;
   finishedAt: string;
@@ -44,6 +45,7 @@ export function parseContainerState(json: unknown): ContainerState {
     shimPid: optNumber(o, 'shimPid', what) ?? 0,
     shimStartTime: optString(o, 'shimStartTime', what) ?? '',
     exitCode: optNumber(o, 'exitCode', what) ?? 0,
+    oomKilled: o.oomKilled === true,
     created: reqString(o, 'created', what),
     startedAt: optString(o, 'startedAt', what) ?? '',
     finishedAt: optString(o, 'finishedAt', what) ?? '',

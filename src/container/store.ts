@@ -69,6 +69,7 @@ export async function createContainer(paths: StatePaths, req: NewContainer): Pro
         shimPid: 0,
         shimStartTime: '',
         exitCode: 0,
+        oomKilled: false,
         created: new Date().toISOString(),
         startedAt: '',
         finishedAt: '',

@@ -8,6 +8,7 @@ import { findContainer } from '../container/lookup.js';
 import { containerDirs, removeContainerFiles } from '../container/store.js';
 import { isProcessAlive } from '../linux/process.js';
 import type { OciSpec } from '../container/spec.js';
+import { containerCgroup } from '../linux/cgroups/index.js';
 
 /**
  * Use cases over container records: list, inspect, remove. A record that says "running"
@@ -48,6 +49,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
     if (state.shimPid && isProcessAlive(state.shimPid, state.shimStartTime)) process.kill(state.pid || state.shimPid, 'SIGKILL');
     await waitGone(state.shimPid, state.shimStartTime);
   }
+  await containerCgroup(state.id).remove();
   await withLock(paths.locks, 'containers', async () => {
     const current = await readContainerState(containerDirs(paths, state.id).dir).catch(() => undefined);
     if (current) await removeContainerFiles(paths, state.id);

@@ -8,6 +8,9 @@ import { createContainer, newContainerId, removeContainerFiles, type ContainerDi
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { startShim, type ShimConfig } from '../linux/shim.js';
 import { processStartTime } from '../linux/process.js';
+import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
+import { hostFacts } from '../linux/host.js';
+import { parseResources, type ResourceFlags } from '../container/resources.js';
 
 /**
  * `minibox run` in the foreground, top to bottom like bocker:
@@ -24,6 +27,7 @@ export interface RunRequest {
   hostname?: string;
   interactive: boolean;
   autoRemove: boolean;
+  resources: ResourceFlags;
 }
 
 export async function runContainer(req: RunRequest): Promise<number> {
@@ -32,6 +36,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
   const id = newContainerId();
   const hostname = req.hostname ?? id.slice(0, 12);
   const proc = resolveProcess(image.config.config, { ...req, hostname }, process.env);
+  const limits = parseResources(req.resources, hostFacts());
   const { state, dirs } = await createContainer(paths, {
     id,
     ...(req.name !== undefined ? { name: req.name } : {}),
@@ -39,10 +44,13 @@ export async function runContainer(req: RunRequest): Promise<number> {
     imageId: image.imageId,
     autoRemove: req.autoRemove,
     spec: () =>
-      buildSpec({ process: proc, hostname, terminal: false, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs }),
+      buildSpec({ id, process: proc, hostname, terminal: false, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits }),
   });
+  const cgroup = containerCgroup(id);
   try {
-    return await startAndWait(state, dirs, {
+    cgroup.create();
+    cgroup.apply(limits);
+    return await startAndWait(state, dirs, cgroup, {
       id,
       rootfs: dirs.rootfs,
       lowerDirs: image.snapshotDirs,
@@ -52,16 +60,23 @@ export async function runContainer(req: RunRequest): Promise<number> {
       cwd: proc.cwd,
       args: proc.args,
       env: proc.env,
-      cgroups: [],
+      cgroups: cgroup.joinPaths,
     }, req.interactive);
   } finally {
+    await cgroup.remove();
     if (req.autoRemove) await removeContainerFiles(paths, id);
   }
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-async function startAndWait(state: ContainerState, dirs: ContainerDirs, config: ShimConfig, interactive: boolean): Promise<number> {
+async function startAndWait(
+  state: ContainerState,
+  dirs: ContainerDirs,
+  cgroup: ContainerCgroup,
+  config: ShimConfig,
+  interactive: boolean,
+): Promise<number> {
   const shim = startShim(config, interactive ? 'inherit' : 'ignore');
   const forward = (signal: NodeJS.Signals) => shim.child.kill(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
@@ -79,7 +94,8 @@ async function startAndWait(state: ContainerState, dirs: ContainerDirs, config: 
   } finally {
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
   }
-  await markExited(dirs.dir, failure ? failure.exitCode : status);
+  const oomKilled = cgroup.stats().oomKills > 0;
+  await markExited(dirs.dir, failure ? failure.exitCode : status, oomKilled);
   if (failure) throw failure;
   return status;
 }
@@ -94,7 +110,7 @@ async function markRunning(dir: string, state: ContainerState, pid: number, shim
   await writeContainerState(dir, { ...state, status: 'running', pid, shimPid, shimStartTime, startedAt: new Date().toISOString() });
 }
 
-async function markExited(dir: string, exitCode: number): Promise<void> {
+async function markExited(dir: string, exitCode: number, oomKilled: boolean): Promise<void> {
   const current = await readContainerState(dir);
-  await writeContainerState(dir, { ...current, status: 'exited', pid: 0, exitCode, finishedAt: new Date().toISOString() });
+  await writeContainerState(dir, { ...current, status: 'exited', pid: 0, exitCode, oomKilled, finishedAt: new Date().toISOString() });
 }

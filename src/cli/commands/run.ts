@@ -1,4 +1,5 @@
 import { runContainer } from '../../engine/run.js';
+import type { ResourceFlags } from '../../container/resources.js';
 
 /** Flags of `minibox run` as commander parsed them. */
 export interface RunOptions {
@@ -9,6 +10,15 @@ export interface RunOptions {
   workdir?: string;
   hostname?: string;
   interactive: boolean;
+  memory?: string;
+  memorySwap?: string;
+  memoryReservation?: string;
+  cpus?: string;
+  cpuShares?: string;
+  cpuPeriod?: string;
+  cpuQuota?: string;
+  cpusetCpus?: string;
+  pidsLimit?: string;
 }
 
 export async function runCommand(image: string, command: string[], opts: RunOptions): Promise<number> {
@@ -18,9 +28,18 @@ export async function runCommand(image: string, command: string[], opts: RunOpti
     env: opts.env,
     interactive: opts.interactive,
     autoRemove: opts.rm,
+    resources: resourceFlags(opts),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
     ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
   });
+}
+
+/** The resource flags, shared by `run` and `update`. */
+export function resourceFlags(opts: ResourceFlags): ResourceFlags {
+  const keys = ['memory', 'memorySwap', 'memoryReservation', 'cpus', 'cpuShares', 'cpuPeriod', 'cpuQuota', 'cpusetCpus', 'pidsLimit'] as const;
+  const out: ResourceFlags = {};
+  for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
+  return out;
 }

@@ -3,7 +3,7 @@ import { matchContainer } from '../../../src/container/lookup.js';
 import type { ContainerState } from '../../../src/container/state.js';
 
 const c = (id: string, name: string): ContainerState => ({
-  id, name, image: 'i', imageId: 'sha256:x', status: 'exited', pid: 0, shimPid: 0, shimStartTime: '', exitCode: 0,
+  id, name, image: 'i', imageId: 'sha256:x', status: 'exited', pid: 0, shimPid: 0, shimStartTime: '', exitCode: 0, oomKilled: false,
   created: '', startedAt: '', finishedAt: '', autoRemove: false,
 });
 const all = [c('abc123' + '0'.repeat(58), 'web'), c('abd456' + '0'.repeat(58), 'db'), c('fff' + '0'.repeat(61), 'abc')];

@@ -1,0 +1,96 @@
+import { readFileSync, writeFileSync, mkdirSync, rmdirSync, existsSync } from 'node:fs';
+import { errnoCode, MiniboxError } from '../../util/errors.js';
+
+/**
+ * Reading and writing cgroup control files. Kernel errors become one-line MiniboxErrors
+ * naming the file and value (`write memory.max=1: Device or resource busy`).
+ */
+export function writeControl(dir: string, file: string, value: string | number): void {
+  try {
+    writeFileSync(`${dir}/${file}`, String(value));
+  } catch (err) {
+    throw new MiniboxError(`cgroup: write ${file}=${value}: ${errnoMessage(err)}`, 125, { cause: err });
+  }
+}
+
+export function readControl(dir: string, file: string): string {
+  return readFileSync(`${dir}/${file}`, 'utf8').trim();
+}
+
+export function readControlOr(dir: string, file: string, fallback = ''): string {
+  try {
+    return readControl(dir, file);
+  } catch {
+    return fallback;
+  }
+}
+
+/** "key value" lines (memory.events, cpu.stat, memory.stat) as a map of numbers. */
+export function readKeyed(dir: string, file: string): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const line of readControlOr(dir, file).split('\n')) {
+    const [k, v] = line.split(/\s+/);
+    if (k && v !== undefined) out.set(k, Number(v));
+  }
+  return out;
+}
+
+export function ensureDir(dir: string): void {
+  mkdirSync(dir, { recursive: true });
+}
+
+/** rmdir a cgroup, retrying EBUSY while the kernel finishes reaping its last tasks. */
+export async function removeDir(dir: string): Promise<void> {
+  for (let i = 0; ; i++) {
+    try {
+      if (existsSync(dir)) rmdirSync(dir);
+      return;
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return;
+      if (errnoCode(err) !== 'EBUSY' || i >= 200) {
+        throw new MiniboxError(`cgroup: remove ${dir}: ${errnoMessage(err)}`, 125, { cause: err });
+      }
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+}
+
+const MESSAGES: Record<string, string> = {
+  EBUSY: 'Device or resource busy',
+  EINVAL: 'Invalid argument',
+  ENOENT: 'No such file or directory',
+  EACCES: 'Permission denied',
+  EPERM: 'Operation not permitted',
+  ENOSPC: 'No space left on device',
+  EOPNOTSUPP: 'Operation not supported',
+};
+
+function errnoMessage(err: unknown): string {
+  const code = errnoCode(err);
+  return (code && MESSAGES[code]) ?? (err instanceof Error ? err.message : String(err));
+}
+
+/**
+ * Remove the shared "minibox" parent once its last container is gone, so nothing of ours
+ * stays on the host. EBUSY/ENOTEMPTY means other containers still use it: fine.
+ */
+export function removeParentIfEmpty(dir: string): void {
+  try {
+    rmdirSync(dir);
+  } catch {
+    // still in use, or already gone
+  }
+}
+
+/** Run a cgroup creation step, retrying when a concurrent rm just removed the shared parent. */
+export function retryOnVanishedParent(step: () => void): void {
+  for (let i = 0; ; i++) {
+    try {
+      step();
+      return;
+    } catch (err) {
+      const cause = err instanceof Error && 'cause' in err ? err.cause : err;
+      if (i >= 20 || (errnoCode(err) !== 'ENOENT' && errnoCode(cause) !== 'ENOENT')) throw err;
+    }
+  }
+}

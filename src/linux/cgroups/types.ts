@@ -1,0 +1,38 @@
+/**
+ * One cgroup interface for both hierarchies. The engine speaks Limits and CgroupStats;
+ * the v1 and v2 drivers (one file per controller) turn them into files.
+ */
+export interface Limits {
+  memory?: number; // bytes (-m)
+  memorySwap?: number; // bytes of memory+swap (--memory-swap); -1 = unlimited
+  memoryReservation?: number; // bytes (--memory-reservation), a soft limit
+  cpuQuota?: number; // µs per period (--cpus, --cpu-quota)
+  cpuPeriod?: number; // µs (--cpu-period; default 100000)
+  cpuShares?: number; // relative weight, Docker's 2..262144 (--cpu-shares)
+  cpusetCpus?: string; // "0-1,3" (--cpuset-cpus)
+  pids?: number; // max tasks (--pids-limit); -1 or 0 = unlimited
+}
+
+export interface CgroupStats {
+  memoryUsage: number; // bytes
+  memoryLimit: number; // bytes (host memory when unlimited)
+  cpuUsageNs: number; // cumulative CPU time
+  pids: number;
+  oomKills: number;
+  blockRead: number;
+  blockWrite: number;
+}
+
+export type HierarchyKind = 'v2' | 'v1';
+
+export interface ContainerCgroup {
+  readonly kind: HierarchyKind;
+  /** Directories whose cgroup.procs the shim writes the container's pid into. */
+  readonly joinPaths: string[];
+  /** Create the cgroup (and, on v2, enable the controllers it needs in its parents). */
+  create(): void;
+  apply(limits: Limits): void;
+  stats(): CgroupStats;
+  /** Remove the cgroup; its processes must be gone. Missing is fine (idempotent). */
+  remove(): Promise<void>;
+}

@@ -1,0 +1,86 @@
+import path from 'node:path';
+import type { CgroupStats, ContainerCgroup, Limits } from '../types.js';
+import { ensureDir, removeDir, removeParentIfEmpty, retryOnVanishedParent } from '../files.js';
+import { MiniboxError } from '../../../util/errors.js';
+import { hostMemory } from '../v2/cgroup.js';
+import { applyMemory, memoryStats } from './memory.js';
+import { applyCpu, cpuUsageNs } from './cpu.js';
+import { applyPids, pidsCurrent } from './pids.js';
+import { applyCpuset, inheritCpuset } from './cpuset.js';
+import { ioBytes } from './blkio.js';
+
+const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio'] as const;
+type Controller = (typeof CONTROLLERS)[number];
+
+/**
+ * A container's cgroups on a v1 (or hybrid) host: <mount of each controller>/minibox/<id>.
+ * Controllers co-mounted (cpu,cpuacct) share one directory, joined once.
+ */
+export class V1Cgroup implements ContainerCgroup {
+  readonly kind = 'v1' as const;
+  private readonly dirs = new Map<Controller, string>();
+
+  constructor(mounts: Map<string, string>, id: string) {
+    for (const c of CONTROLLERS) {
+      const mount = mounts.get(c);
+      if (mount) this.dirs.set(c, path.join(mount, 'minibox', id));
+    }
+  }
+
+  get joinPaths(): string[] {
+    return [...new Set(this.dirs.values())];
+  }
+
+  private dir(c: Controller): string | undefined {
+    return this.dirs.get(c);
+  }
+
+  create(): void {
+    for (const [c, dir] of this.dirs) {
+      retryOnVanishedParent(() => {
+        ensureDir(path.dirname(dir));
+        if (c === 'cpuset') inheritCpuset(path.dirname(dir));
+        ensureDir(dir);
+        if (c === 'cpuset') inheritCpuset(dir);
+      });
+    }
+  }
+
+  apply(limits: Limits): void {
+    const need = (c: Controller, wanted: boolean): string | undefined => {
+      const d = this.dir(c);
+      if (wanted && !d) throw new MiniboxError(`the ${c} cgroup controller is not mounted on this host`);
+      return d;
+    };
+    const mem = need('memory', limits.memory !== undefined || limits.memorySwap !== undefined || limits.memoryReservation !== undefined);
+    if (mem) applyMemory(mem, limits);
+    const cpu = need('cpu', limits.cpuQuota !== undefined || limits.cpuShares !== undefined || limits.cpuPeriod !== undefined);
+    if (cpu) applyCpu(cpu, limits);
+    const cpuset = need('cpuset', limits.cpusetCpus !== undefined);
+    if (cpuset) applyCpuset(cpuset, limits);
+    const pids = need('pids', limits.pids !== undefined);
+    if (pids) applyPids(pids, limits);
+  }
+
+  stats(): CgroupStats {
+    const mem = this.dir('memory') ? memoryStats(this.dir('memory') ?? '') : { usage: 0, limit: 0, oomKills: 0 };
+    const io = this.dir('blkio') ? ioBytes(this.dir('blkio') ?? '') : { read: 0, write: 0 };
+    const host = hostMemory();
+    return {
+      memoryUsage: mem.usage,
+      memoryLimit: mem.limit > 0 && mem.limit < host ? mem.limit : host,
+      cpuUsageNs: this.dir('cpuacct') ? cpuUsageNs(this.dir('cpuacct') ?? '') : 0,
+      pids: this.dir('pids') ? pidsCurrent(this.dir('pids') ?? '') : 0,
+      oomKills: mem.oomKills,
+      blockRead: io.read,
+      blockWrite: io.write,
+    };
+  }
+
+  async remove(): Promise<void> {
+    for (const dir of this.joinPaths) {
+      await removeDir(dir);
+      removeParentIfEmpty(path.dirname(dir));
+    }
+  }
+}

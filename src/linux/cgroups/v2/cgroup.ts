@@ -1,0 +1,87 @@
+import path from 'node:path';
+import { mkdirSync, readFileSync } from 'node:fs';
+import type { CgroupStats, ContainerCgroup, Limits } from '../types.js';
+import { ensureDir, readControlOr, removeDir, removeParentIfEmpty, retryOnVanishedParent, writeControl } from '../files.js';
+import { applyMemory, memoryStats } from './memory.js';
+import { applyCpu, cpuUsageNs } from './cpu.js';
+import { applyPids, pidsCurrent } from './pids.js';
+import { applyCpuset } from './cpuset.js';
+import { ioBytes } from './io.js';
+
+const WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'];
+
+/**
+ * A container's cgroup on a unified (v2) hierarchy: <root>/minibox/<id>. Controllers are
+ * enabled top-down in each parent's cgroup.subtree_control; the "minibox" parent never
+ * holds processes itself, which keeps v2's no-internal-processes rule.
+ */
+export class V2Cgroup implements ContainerCgroup {
+  readonly kind = 'v2' as const;
+  readonly dir: string;
+
+  constructor(
+    private readonly root: string,
+    id: string,
+  ) {
+    this.dir = path.join(root, 'minibox', id);
+  }
+
+  get joinPaths(): string[] {
+    return [this.dir];
+  }
+
+  create(): void {
+    const parent = path.dirname(this.dir);
+    retryOnVanishedParent(() => {
+      ensureDir(parent);
+      enableControllers(this.root);
+      enableControllers(parent);
+      mkdirSync(this.dir);
+    });
+  }
+
+  apply(limits: Limits): void {
+    applyMemory(this.dir, limits);
+    applyCpu(this.dir, limits);
+    applyCpuset(this.dir, limits);
+    applyPids(this.dir, limits);
+  }
+
+  stats(): CgroupStats {
+    const mem = memoryStats(this.dir);
+    const io = ioBytes(this.dir);
+    return {
+      memoryUsage: mem.usage,
+      memoryLimit: Number.isFinite(mem.limit) ? mem.limit : hostMemory(),
+      cpuUsageNs: cpuUsageNs(this.dir),
+      pids: pidsCurrent(this.dir),
+      oomKills: mem.oomKills,
+      blockRead: io.read,
+      blockWrite: io.write,
+    };
+  }
+
+  async remove(): Promise<void> {
+    await removeDir(this.dir);
+    removeParentIfEmpty(path.dirname(this.dir));
+  }
+}
+
+/** Enable what the parent offers of the controllers we need; one at a time so one refusal doesn't block the rest. */
+function enableControllers(dir: string): void {
+  const available = new Set(readControlOr(dir, 'cgroup.controllers').split(/\s+/));
+  const enabled = new Set(readControlOr(dir, 'cgroup.subtree_control').split(/\s+/));
+  for (const c of WANTED) {
+    if (!available.has(c) || enabled.has(c)) continue;
+    try {
+      writeControl(dir, 'cgroup.subtree_control', `+${c}`);
+    } catch {
+      // EBUSY when dir has processes of its own (not ours to move): limits of c then fail clearly at apply
+    }
+  }
+}
+
+export function hostMemory(): number {
+  const m = /MemTotal:\s+(\d+) kB/.exec(readFileSync('/proc/meminfo', 'utf8'));
+  return m ? Number(m[1]) * 1024 : 0;
+}

@@ -7,6 +7,7 @@ import { Transform } from 'node:stream';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { digestFile, digestHex } from './digest.js';
+import { scratchName } from './tmp-dirs.js';
 
 /**
  * The content store: blobs/sha256/<hex>, immutable and named by their digest. Nothing
@@ -118,7 +119,7 @@ export async function commitBlob(paths: StatePaths, staged: StagedBlob): Promise
 
 /** Stage and commit in one go, for callers with a single blob (staging under tmp/). */
 export async function writeBlob(paths: StatePaths, source: Readable, expect: Expect = {}): Promise<StagedBlob> {
-  const dir = path.join(paths.tmp, `blob-${randomBytes(8).toString('hex')}`);
+  const dir = path.join(paths.tmp, scratchName('blob'));
   try {
     const staged = await stageBlob(dir, source, expect);
     await commitBlob(paths, staged);

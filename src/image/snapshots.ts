@@ -1,11 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { unpackLayer, type LayerCompression } from '../layer/unpack.js';
 import { digestHex, sha256Of } from './digest.js';
 import { defaultLayerFs, type LayerFs } from './layer-fs.js';
+import { scratchName } from './tmp-dirs.js';
 
 /**
  * Snapshots: each layer unpacked once into snapshots/<hex of its chainID>/, shared by every
@@ -53,14 +55,27 @@ export interface StagedSnapshot {
   bytes: number; // uncompressed content size, for `images` SIZE
 }
 
-/** Unpack a layer into snapshots/<hex>.tmp-<random> and verify its diffID; on failure nothing is left. */
+/** Unpack a layer into snapshots/<hex>.tmp-<owner>-<random> and verify its diffID; on failure nothing is left. */
 export async function stageSnapshot(paths: StatePaths, src: SnapshotSource): Promise<StagedSnapshot> {
-  const tmpDir = `${snapshotDir(paths, src.chainId)}.tmp-${randomBytes(6).toString('hex')}`;
+  return stageSnapshotFrom(paths, src, () => createReadStream(src.blobFile));
+}
+
+/**
+ * The same from a stream of the (compressed) blob, e.g. bytes still arriving from a
+ * registry. `open` is called once the tmp dir exists; the stream is consumed to its end.
+ */
+export async function stageSnapshotFrom(
+  paths: StatePaths,
+  src: Omit<SnapshotSource, 'blobFile'>,
+  open: () => Readable,
+): Promise<StagedSnapshot> {
+  // the owner in the name lets a later load/pull remove it should this process be killed
+  const tmpDir = `${snapshotDir(paths, src.chainId)}.${scratchName('tmp')}`;
   try {
     await fs.mkdir(paths.snapshots, { recursive: true });
     await fs.mkdir(tmpDir, { mode: 0o755 });
     const layerFs = src.layerFs ?? defaultLayerFs();
-    const result = await unpackLayer(createReadStream(src.blobFile), src.compression, tmpDir, layerFs ? { fs: layerFs } : undefined);
+    const result = await unpackLayer(open(), src.compression, tmpDir, layerFs ? { fs: layerFs } : undefined);
     if (result.diffId !== src.diffId) {
       throw new MiniboxError(`digest mismatch for layer ${src.blobDigest}: uncompressed content is ${result.diffId}, image config says ${src.diffId}`);
     }

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StatePaths } from '../../util/paths.js';
@@ -9,6 +8,7 @@ import { isOciLayout, stageOciLayout } from './oci-layout.js';
 import { Staging, type StagedImage } from './staging.js';
 import { commitImages, type LoadResult } from './commit.js';
 import { defaultLayerFs, type LayerFs } from '../layer-fs.js';
+import { removeStaleScratch, scratchName } from '../tmp-dirs.js';
 
 export type { LoadResult } from './commit.js';
 
@@ -39,7 +39,8 @@ async function stageFrom(root: string, input: string, staging: Staging): Promise
 
 export async function loadImages(paths: StatePaths, input: string, layerFs: LayerFs | undefined = defaultLayerFs()): Promise<LoadResult[]> {
   const kind = await inputKind(input);
-  const dir = path.join(paths.tmp, `load-${randomBytes(8).toString('hex')}`);
+  await removeStaleScratch(paths).catch(() => undefined); // what killed loads and pulls left
+  const dir = path.join(paths.tmp, scratchName('load'));
   await fs.mkdir(dir, { recursive: true });
   const staging = new Staging(paths, path.join(dir, 'blobs'), kind === 'file', layerFs);
   try {

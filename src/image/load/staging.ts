@@ -103,6 +103,17 @@ export class Staging {
     this.snapshots.set(layer.chainId, staged);
   }
 
+  /** A blob the caller verified into this staging dir itself (pull streams layers in). */
+  adoptBlob(staged: StagedBlob): BlobRef {
+    return this.remember(staged);
+  }
+
+  /** A snapshot the caller staged itself, or 'existing' for one the store already has. */
+  adoptSnapshot(chainId: string, staged: StagedSnapshot | 'existing'): void {
+    if (!this.snapshots.has(chainId)) this.snapshots.set(chainId, staged);
+    else if (staged !== 'existing') void discardSnapshot(staged); // a duplicate layer: one copy is enough
+  }
+
   /** Uncompressed size of a snapshot this load unpacked (undefined if it was already there). */
   unpackedSize(chainId: string): number | undefined {
     const s = this.snapshots.get(chainId);

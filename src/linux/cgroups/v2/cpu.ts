@@ -12,7 +12,7 @@ export function applyCpu(dir: string, l: Limits): void {
 
 /** The conversion runc and crun use: shares 2..262144 onto weight 1..10000. */
 export function sharesToWeight(shares: number): number {
-  return Math.round(1 + ((shares - 2) * 9999) / 262142);
+  return 1 + Math.floor(((shares - 2) * 9999) / 262142); // integer division, as runc
 }
 
 export function cpuUsageNs(dir: string): number {

@@ -195,7 +195,7 @@ static int validate(mb_config *cfg, mb_error *err)
 
 int config_read(int fd, mb_config *cfg, mb_error *err)
 {
-    size_t len;
+    size_t len = 0;
 
     memset(cfg, 0, sizeof(*cfg));
     if (read_all(fd, &cfg->buf, &len, err) < 0)

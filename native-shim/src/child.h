@@ -1,0 +1,24 @@
+/* child.h - the container init before it execs the user's program. */
+#ifndef MINIBOX_CHILD_H
+#define MINIBOX_CHILD_H
+
+#include "config.h"
+
+/* What the parent hands to the cloned child.  Both pipes are O_CLOEXEC:
+ *   sync:  parent -> child, one byte = "cgroups joined, go ahead";
+ *          EOF = the parent died, give up.
+ *   errp:  child -> parent, one failure line; EOF without data = the
+ *          execve() succeeded (the close-on-exec closed our end). */
+typedef struct mb_child_ctx {
+    const mb_config *cfg;
+    int sync_rd, sync_wr;
+    int err_rd, err_wr;
+} mb_child_ctx;
+
+/* The error pipe line: one byte exit code, then the message, then '\n'. */
+#define MB_ERRPIPE_MAX (MB_ERROR_LINE_MAX + 2)
+
+/* clone() entry point; never returns normally (execs or _exits). */
+int child_main(void *arg);
+
+#endif

@@ -1,0 +1,177 @@
+/* monitor.c - parent side: clone, join cgroups, release the child, learn
+ * whether its execve() worked, then forward signals until it exits. */
+#include "monitor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cgroup.h"
+#include "child.h"
+#include "namespaces.h"
+#include "report.h"
+#include "signals.h"
+
+/* Exit status in the shell convention: code, or 128 + signal. */
+static int status_code(int status)
+{
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WEXITSTATUS(status);
+}
+
+static int reap(pid_t pid)
+{
+    int status = 0;
+
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return MB_EXIT_SETUP;
+    return status_code(status);
+}
+
+/* A parent-side failure after clone: the child must not outlive it. Its
+ * mounts live only in its own mount namespace and vanish with it. */
+static int abort_child(pid_t pid, const mb_error *err)
+{
+    kill(pid, SIGKILL);
+    reap(pid);
+    report_error(err);
+    return err->code;
+}
+
+/* Read the child's verdict.  Returns 0 when the error pipe closed without
+ * data (exec succeeded); otherwise fills line/code and returns 1. */
+static int read_verdict(int fd, char *line, size_t size, int *code)
+{
+    size_t len = 0;
+    ssize_t n;
+
+    while (len < size - 1) {
+        n = read(fd, line + len, size - 1 - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+    }
+    line[len] = '\0';
+    if (len == 0)
+        return 0;
+    *code = (unsigned char)line[0];
+    if (*code != MB_EXIT_NOEXEC && *code != MB_EXIT_NOTFOUND)
+        *code = MB_EXIT_SETUP;
+    memmove(line, line + 1, len);
+    line[strcspn(line, "\n")] = '\0';
+    return 1;
+}
+
+/* Forward signals until the container init exits; returns its status. */
+static int forward_until_exit(pid_t pid, int sfd)
+{
+    struct signalfd_siginfo si;
+    int status;
+
+    for (;;) {
+        ssize_t n = read(sfd, &si, sizeof(si));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n != (ssize_t)sizeof(si))
+            return reap(pid); /* cannot happen; still never leak the child */
+        if (si.ssi_signo == SIGCHLD) {
+            /* SIGCHLDs coalesce, so ask waitpid rather than trusting si. */
+            pid_t r = waitpid(pid, &status, WNOHANG);
+
+            if (r == pid)
+                return status_code(status);
+        } else if (signals_is_forwarded((int)si.ssi_signo)) {
+            kill(pid, (int)si.ssi_signo);
+        }
+    }
+}
+
+/* A failure before clone (or of clone): nothing to clean up but the
+ * report. */
+static int fail(const mb_error *err)
+{
+    report_error(err);
+    return err->code;
+}
+
+/* Everything after a successful clone.  ctx pipes: parent ends only. */
+static int supervise(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx,
+                     int sfd)
+{
+    char line[MB_ERRPIPE_MAX];
+    mb_error err;
+    int code;
+
+    if (cgroup_join(&cfg->cgroups, pid, &err) < 0)
+        return abort_child(pid, &err);
+    report_pid(pid);
+    if (write(ctx->sync_wr, "x", 1) != 1) {
+        mb_error_errno(&err, "write sync pipe");
+        return abort_child(pid, &err);
+    }
+    close(ctx->sync_wr);
+    if (read_verdict(ctx->err_rd, line, sizeof(line), &code)) {
+        reap(pid);
+        report_error_line(code, line);
+        return code;
+    }
+    close(ctx->err_rd);
+    code = forward_until_exit(pid, sfd);
+    report_exit(code);
+    return code;
+}
+
+static int make_pipes(mb_child_ctx *ctx, mb_error *err)
+{
+    int sync[2], errp[2];
+
+    if (pipe2(sync, O_CLOEXEC) < 0)
+        return mb_error_errno(err, "pipe");
+    if (pipe2(errp, O_CLOEXEC) < 0) {
+        close(sync[0]);
+        close(sync[1]);
+        return mb_error_errno(err, "pipe");
+    }
+    ctx->sync_rd = sync[0];
+    ctx->sync_wr = sync[1];
+    ctx->err_rd = errp[0];
+    ctx->err_wr = errp[1];
+    return 0;
+}
+
+int monitor_run(const mb_config *cfg)
+{
+    mb_child_ctx ctx = { .cfg = cfg };
+    sigset_t set;
+    mb_error err;
+    pid_t pid;
+    int sfd;
+
+    /* Block before clone: a signal arriving in between is queued, not
+     * lost, and shows up on the signalfd once we listen. */
+    if (signals_block(&err) < 0)
+        return fail(&err);
+    signals_monitor_set(&set);
+    sfd = signalfd(-1, &set, SFD_CLOEXEC);
+    if (sfd < 0) {
+        mb_error_errno(&err, "signalfd");
+        return fail(&err);
+    }
+    if (make_pipes(&ctx, &err) < 0)
+        return fail(&err);
+    pid = ns_clone(child_main, &ctx, &err);
+    close(ctx.sync_rd);
+    close(ctx.err_wr);
+    if (pid < 0)
+        return fail(&err);
+    return supervise(cfg, pid, &ctx, sfd);
+}

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroupfs.h"
 #include "devices.h"
 #include "exec.h"
 #include "net.h"
@@ -62,6 +63,7 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
         || rootfs_mount_proc(cfg->rootfs, err) < 0
         || devices_setup(cfg->rootfs, err) < 0
         || rootfs_mount_sys(cfg->rootfs, err) < 0
+        || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
         || rootfs_pivot(cfg->rootfs, err) < 0)
         return -1;
     return 0;

@@ -110,6 +110,8 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
         return push(&cfg->env, value, err);
     if (strcmp(key, "cgroup") == 0)
         return push(&cfg->cgroups, value, err);
+    if (strcmp(key, "cgroupfs") == 0)
+        return set_once(&cfg->cgroupfs, key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
 }
 

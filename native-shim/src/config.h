@@ -29,6 +29,7 @@ typedef struct mb_config {
     mb_strv args;         /* argv of the container process */
     mb_strv env;          /* complete environment of the container */
     mb_strv cgroups;      /* cgroup dirs the parent joins the child to */
+    const char *cgroupfs; /* NULL, "v2" or "v1:<controllers>": /sys/fs/cgroup view */
 } mb_config;
 
 /* Read fd until EOF and parse it.  Does not close fd. */

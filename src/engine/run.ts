@@ -1,7 +1,8 @@
 import { constants as osConstants } from 'node:os';
 import { statePaths } from '../util/paths.js';
 import { MiniboxError } from '../util/errors.js';
-import { resolveImageForRun } from '../image/resolve.js';
+import { findImage, resolveImageForRun } from '../image/resolve.js';
+import type { PullListener, PullPolicy } from './pull.js';
 import { resolveProcess } from '../container/process.js';
 import { buildSpec } from '../container/spec.js';
 import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
@@ -27,11 +28,18 @@ export interface RunRequest {
   hostname?: string;
   interactive: boolean;
   autoRemove: boolean;
+  pull?: PullPolicy; // when to pull the image: missing (default), always, never
+  platform?: string;
+  onPullEvent?: PullListener;
   resources: ResourceFlags;
 }
 
 export async function runContainer(req: RunRequest): Promise<number> {
   const paths = statePaths();
+  if (req.pull === 'always' || !(await findImage(paths, req.image))) {
+    // loaded only when needed: the registry client is not part of a plain run's start-up cost
+    await (await import('./pull.js')).ensureImage(req, paths);
+  }
   const image = await resolveImageForRun(paths, req.image);
   const id = newContainerId();
   const hostname = req.hostname ?? id.slice(0, 12);
@@ -61,6 +69,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
       args: proc.args,
       env: proc.env,
       cgroups: cgroup.joinPaths,
+      cgroupView: cgroup.viewSpec,
     }, req.interactive);
   } finally {
     await cgroup.remove();

@@ -23,6 +23,7 @@ export interface ShimConfig {
   args: string[];
   env: string[];
   cgroups: string[];
+  cgroupView?: string; // "v2" | "v1:<hierarchies>": the container's /sys/fs/cgroup
 }
 
 export function shimPath(): string {
@@ -38,6 +39,7 @@ export function encodeShimConfig(c: ShimConfig): Buffer {
   for (const a of c.args) records.push(`arg=${a}`);
   for (const e of c.env) records.push(`env=${e}`);
   for (const g of c.cgroups) records.push(`cgroup=${g}`);
+  if (c.cgroupView) records.push(`cgroupfs=${c.cgroupView}`);
   for (const r of records) {
     if (r.includes('\0')) throw new MiniboxError(`invalid argument: NUL byte in ${r.slice(0, r.indexOf('='))}`);
   }

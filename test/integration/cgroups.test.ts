@@ -69,6 +69,16 @@ describe(`cgroup limits (${isV2 ? 'v2' : 'v1'} hierarchy)`, () => {
     expect(cgroupExists(id)).toBe(false);
   });
 
+  it("limits are visible inside the container in its own read-only /sys/fs/cgroup", async () => {
+    const files = isV2 ? 'memory.max pids.max' : 'memory/memory.limit_in_bytes pids/pids.max';
+    const r = await run(['--rm', '-m', '64m', '--pids-limit', '33', 'busybox', 'sh', '-c',
+      `cd /sys/fs/cgroup && cat ${files} && grep -c . /proc/self/cgroup >/dev/null && touch x 2>&1`]);
+    expect(r.stdout).toBe(`${64 * 1024 * 1024}\n33\ntouch: x: Read-only file system\n`);
+    // the cgroup namespace: the container sees its own cgroup as the root
+    const cg = await run(['--rm', 'busybox', 'cat', '/proc/self/cgroup']);
+    for (const line of cg.stdout.trim().split('\n')) expect(line).toMatch(/:\/$/);
+  });
+
   it('update -m changes the limit of a running container, and stats shows it', async () => {
     const bg = runInBackground(root, 'upd', ['--rm', '-m', '64m', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while :; do sleep 0.1; done']);
     const { id } = await bg.running();

@@ -29,6 +29,8 @@ export interface ContainerCgroup {
   readonly kind: HierarchyKind;
   /** Directories whose cgroup.procs the shim writes the container's pid into. */
   readonly joinPaths: string[];
+  /** What the shim mounts at the container's /sys/fs/cgroup: "v2" or "v1:<hierarchies>". */
+  readonly viewSpec: string;
   /** Create the cgroup (and, on v2, enable the controllers it needs in its parents). */
   create(): void;
   apply(limits: Limits): void;

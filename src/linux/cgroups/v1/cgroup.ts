@@ -31,6 +31,11 @@ export class V1Cgroup implements ContainerCgroup {
     return [...new Set(this.dirs.values())];
   }
 
+  /** Each joined hierarchy by the name the host mounts it under (cpu,cpuacct when co-mounted). */
+  get viewSpec(): string {
+    return `v1:${this.joinPaths.map((d) => path.basename(path.dirname(path.dirname(d)))).join(' ')}`;
+  }
+
   private dir(c: Controller): string | undefined {
     return this.dirs.get(c);
   }

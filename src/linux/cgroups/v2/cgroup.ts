@@ -30,6 +30,8 @@ export class V2Cgroup implements ContainerCgroup {
     return [this.dir];
   }
 
+  readonly viewSpec = 'v2';
+
   create(): void {
     const parent = path.dirname(this.dir);
     retryOnVanishedParent(() => {

@@ -45,12 +45,46 @@ function buildProgram(): Command {
     .option('-w, --workdir <dir>', 'Working directory inside the container')
     .option('-h, --hostname <name>', 'Container host name')
     .option('-i, --interactive', 'Keep STDIN open', false)
+    .addOption(new Option('--pull <policy>', 'Pull image before running').choices(['missing', 'always', 'never']).default('missing'))
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
     .addOption(new Option('--help', 'Print usage').hideHelp())
     .helpOption(false)
     .passThroughOptions()
     .action(async (image: string, command: string[], opts) => {
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(image, command, opts);
+    });
+
+  program
+    .command('pull')
+    .description('Download an image from a registry')
+    .argument('<image>')
+    .option('-q, --quiet', 'Suppress verbose output', false)
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .action(async (image: string, opts) => {
+      const { pullCommand } = await import('./commands/pull.js');
+      await pullCommand(image, opts);
+    });
+
+  program
+    .command('login')
+    .description('Log in to a registry')
+    .argument('[server]')
+    .option('-u, --username <username>', 'Username')
+    .option('-p, --password <password>', 'Password')
+    .option('--password-stdin', 'Take the password from stdin', false)
+    .action(async (server: string | undefined, opts) => {
+      const { loginCommand } = await import('./commands/login.js');
+      await loginCommand(server, opts);
+    });
+
+  program
+    .command('logout')
+    .description('Log out from a registry')
+    .argument('[server]')
+    .action(async (server: string | undefined) => {
+      const { logoutCommand } = await import('./commands/login.js');
+      await logoutCommand(server);
     });
 
   program
@@ -89,6 +123,8 @@ function buildProgram(): Command {
     .option('-a, --all', 'Show all containers (default shows just running)', false)
     .option('-q, --quiet', 'Only display container IDs', false)
     .option('--no-trunc', "Don't truncate output")
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name=, id=, status=, ancestor=)', collect, [])
+    .option('--format <template>', 'Format output using a Go-template-like string ({{.ID}} {{.Names}} ...)')
     .action(async (opts) => {
       const { psCommand } = await import('./commands/containers.js');
       await psCommand(opts);
@@ -108,9 +144,29 @@ function buildProgram(): Command {
     .command('inspect')
     .description('Return low-level information on containers')
     .argument('<container...>')
-    .action(async (refs: string[]) => {
+    .option('-f, --format <template>', 'Format output using a Go-template-like string ({{.State.Status}} ...)')
+    .action(async (refs: string[], opts) => {
       const { inspectCommand } = await import('./commands/containers.js');
-      process.exitCode = await inspectCommand(refs);
+      process.exitCode = await inspectCommand(refs, opts);
+    });
+
+  program
+    .command('top')
+    .description('Display the running processes of a container')
+    .argument('<container>')
+    .action(async (ref: string) => {
+      const { topCommand } = await import('./commands/top.js');
+      await topCommand(ref);
+    });
+
+  const container = program.command('container').description('Manage containers');
+  container
+    .command('prune')
+    .description('Remove all stopped containers')
+    .option('-f, --force', 'Do not prompt for confirmation', false)
+    .action(async (opts) => {
+      const { pruneCommand } = await import('./commands/containers.js');
+      await pruneCommand(opts);
     });
 
   resourceOptions(program.command('update').description('Update configuration of one or more containers'))

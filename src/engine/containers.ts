@@ -60,3 +60,14 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
 async function waitGone(pid: number, startTime: string | undefined): Promise<void> {
   for (let i = 0; i < 500 && isProcessAlive(pid, startTime); i++) await new Promise((r) => setTimeout(r, 10));
 }
+
+/** Remove every container that is not running; returns their ids. */
+export async function pruneContainers(): Promise<string[]> {
+  const removed: string[] = [];
+  for (const c of await listContainers(true)) {
+    if (c.status === 'running') continue;
+    await removeContainer(c.id, false);
+    removed.push(c.id);
+  }
+  return removed;
+}

@@ -10,7 +10,28 @@ export interface PsOptions {
   all: boolean;
   quiet: boolean;
   trunc: boolean;
+  filter: string[];
+  format?: string;
 }
+
+/** docker ps -f key=value: name (substring), id (prefix), status, ancestor (image). */
+export function matchesFilters(c: ContainerState, filters: string[]): boolean {
+  return filters.every((f) => {
+    const eq = f.indexOf('=');
+    const key = f.slice(0, eq);
+    const value = f.slice(eq + 1);
+    if (key === 'name') return c.name.includes(value.replace(/^\//, ''));
+    if (key === 'id') return c.id.startsWith(value);
+    if (key === 'status') return c.status === value;
+    if (key === 'ancestor') return familiar(c.image) === familiar(value) || c.imageId.includes(value);
+    throw new MiniboxError(`invalid filter '${f}'`);
+  });
+}
+
+const PS_HEADERS: Record<string, string> = {
+  ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
+  Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', State: 'STATE',
+};
 
 function familiar(ref: string): string {
   return ref.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '').replace(/:latest$/, '');
@@ -29,12 +50,34 @@ export function statusText(c: ContainerState, now = Date.now()): string {
 }
 
 export async function psCommand(opts: PsOptions): Promise<void> {
-  const containers = await listContainers(opts.all);
+  const all = opts.all || opts.filter.some((f) => f.startsWith('status=') && f !== 'status=running');
+  const containers = (await listContainers(all)).filter((c) => matchesFilters(c, opts.filter));
   if (opts.quiet) {
     for (const c of containers) process.stdout.write(`${opts.trunc ? c.id.slice(0, 12) : c.id}\n`);
     return;
   }
   const { readCommand } = await import('../../container/spec-read.js');
+  if (opts.format) {
+    const { renderTemplate, splitTable } = await import('../format/template.js');
+    const { header, row } = splitTable(opts.format, PS_HEADERS);
+    const lines = await Promise.all(
+      containers.map(async (c) =>
+        renderTemplate(row, {
+          ID: opts.trunc ? c.id.slice(0, 12) : c.id,
+          Names: c.name,
+          Image: familiar(c.image),
+          Command: quoteCommand(await readCommand(c.id), opts.trunc),
+          CreatedAt: c.created,
+          RunningFor: ago(c.created),
+          Status: statusText(c),
+          State: c.status,
+          Ports: '',
+        }),
+      ),
+    );
+    process.stdout.write([...(header ? [header] : []), ...lines].map((l) => `${l}\n`).join(''));
+    return;
+  }
   const rows = await Promise.all(
     containers.map(async (c) => [
       opts.trunc ? c.id.slice(0, 12) : c.id,
@@ -95,7 +138,7 @@ export function dockerView(state: ContainerState, spec: OciSpec): Record<string,
   };
 }
 
-export async function inspectCommand(refs: string[]): Promise<number> {
+export async function inspectCommand(refs: string[], opts: { format?: string } = {}): Promise<number> {
   const views: unknown[] = [];
   let code = 0;
   for (const ref of refs) {
@@ -108,6 +151,42 @@ export async function inspectCommand(refs: string[]): Promise<number> {
       code = 1;
     }
   }
-  process.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
+  if (opts.format) {
+    const { renderTemplate } = await import('../format/template.js');
+    const fmt = opts.format;
+    process.stdout.write(views.map((v) => `${renderTemplate(fmt, v)}\n`).join(''));
+  } else {
+    process.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
+  }
   return code;
+}
+
+/** `container prune`: every container that is not running goes (Docker asks first unless -f). */
+export async function pruneCommand(opts: { force: boolean }): Promise<void> {
+  if (!opts.force) {
+    process.stdout.write('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
+    const answer = await readLine();
+    if (!/^y(es)?$/i.test(answer.trim())) return;
+  }
+  const { pruneContainers } = await import('../../engine/containers.js');
+  const removed = await pruneContainers();
+  process.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n` : '');
+  process.stdout.write('Total reclaimed space: 0B\n');
+}
+
+function readLine(): Promise<string> {
+  return new Promise((resolve) => {
+    let data = '';
+    const onData = (d: Buffer) => {
+      data += d.toString();
+      if (data.includes('\n')) done();
+    };
+    const done = () => {
+      process.stdin.off('data', onData);
+      process.stdin.pause();
+      resolve(data.split('\n')[0] ?? '');
+    };
+    process.stdin.on('data', onData);
+    process.stdin.once('end', done);
+  });
 }

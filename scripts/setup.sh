@@ -18,7 +18,8 @@ fi
 # Tools the build, the image recipe and the test suite use. iproute2/iptables: network tests
 # and leak checks; docker-registry: the local registry the pull tests run against;
 # qemu/kernel pieces: the cgroup v2 test lane.
-PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils)
+PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils
+  openssl docker-registry qemu-system-x86 cpio kmod)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

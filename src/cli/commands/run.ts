@@ -1,5 +1,7 @@
 import { runContainer } from '../../engine/run.js';
 import type { ResourceFlags } from '../../container/resources.js';
+import { rendererFor, type PullRenderer } from '../progress/renderer.js';
+import type { PullEvent } from '../../image/pull/events.js';
 
 /** Flags of `minibox run` as commander parsed them. */
 export interface RunOptions {
@@ -19,10 +21,25 @@ export interface RunOptions {
   cpuQuota?: string;
   cpusetCpus?: string;
   pidsLimit?: string;
+  pull?: 'missing' | 'always' | 'never';
+  platform?: string;
 }
 
 export async function runCommand(image: string, command: string[], opts: RunOptions): Promise<number> {
+  // a pull for a missing image reports on stderr, as Docker's run does
+  let renderer: PullRenderer | undefined;
+  try {
+    return await runContainerWithPull(image, command, opts, (e) => (renderer ??= rendererFor(process.stderr)).onEvent(e));
+  } finally {
+    renderer?.close();
+  }
+}
+
+function runContainerWithPull(image: string, command: string[], opts: RunOptions, onPullEvent: (e: PullEvent) => void): Promise<number> {
   return runContainer({
+    pull: opts.pull ?? 'missing',
+    onPullEvent,
+    ...(opts.platform !== undefined ? { platform: opts.platform } : {}),
     image,
     command,
     env: opts.env,

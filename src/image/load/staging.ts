@@ -120,7 +120,7 @@ export class Staging {
     return s && s !== 'existing' ? s.bytes : undefined;
   }
 
-  /** Publish blobs, then snapshots. Call with the store lock held. */
+  /** Publish blobs, then snapshots, staged since the last call. Call with the store lock held. */
   async commitContent(): Promise<void> {
     for (const digest of this.existing) {
       if (!(await hasBlob(this.paths, digest))) throw concurrentChange(`blob ${digest}`);
@@ -132,6 +132,7 @@ export class Staging {
         if (!(await hasSnapshot(this.paths, chainId))) throw concurrentChange(`snapshot ${chainId}`);
         continue;
       }
+      if (s.tmpDir === '') continue; // committed by an earlier call (pull commits layer by layer)
       await commitSnapshot(this.paths, s);
       this.snapshots.set(chainId, { ...s, tmpDir: '' });
     }

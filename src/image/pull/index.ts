@@ -8,11 +8,12 @@ import { MiniboxError, describe } from '../../util/errors.js';
 import { hasBlob } from '../blobs.js';
 import { parseImageConfig, type ImageConfig } from '../config.js';
 import { shortId } from '../digest.js';
+import { hostPlatform } from '../oci.js';
 import { readImageRecord, readRef, withImageStoreLock } from '../index-store.js';
 import type { LayerFs } from '../layer-fs.js';
 import { commitImages } from '../load/commit.js';
 import { Staging, type ImageLayer } from '../load/staging.js';
-import { familiarName, familiarRepository, parseReference, referenceString, withDefaultTag, type ImageReference } from '../reference.js';
+import { familiarName, parseReference, referenceString, withDefaultTag, type ImageReference } from '../reference.js';
 import { chainIds, hasSnapshot } from '../snapshots.js';
 import { removeStaleScratch, scratchName } from '../tmp-dirs.js';
 import type { LayerStatus, PullListener } from './events.js';
@@ -45,7 +46,6 @@ export interface PullResult {
   downloadedLayers: number;
 }
 
-export const DEFAULT_PLATFORM: Platform = { os: 'linux', architecture: 'amd64' };
 const MAX_CONFIG_BYTES = 8 << 20;
 
 /** `linux/arm64/v8` → a Platform; Docker's error wording for a bad one. */
@@ -55,12 +55,6 @@ export function parsePlatform(s: string): Platform {
     throw new MiniboxError(`"${s}": unknown operating system or architecture: invalid argument`);
   }
   return { os, architecture, ...(variant ? { variant } : {}) };
-}
-
-/** The host's platform in OCI words (Node says x64 where OCI says amd64). */
-export function hostPlatform(): Platform {
-  const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { os: 'linux', architecture: arch[process.arch] ?? process.arch };
 }
 
 async function readConfig(client: RegistryClient, ref: ImageReference, desc: Descriptor): Promise<{ bytes: Buffer; config: ImageConfig }> {
@@ -116,7 +110,7 @@ function pickError(errors: unknown[]): unknown {
 
 export async function pullImage(paths: StatePaths, input: string, opts: PullOptions = {}): Promise<PullResult> {
   const emit: PullListener = opts.onEvent ?? (() => {});
-  const platform = opts.platform ?? DEFAULT_PLATFORM;
+  const platform = opts.platform ?? hostPlatform(); // linux/amd64 here, as Docker picks the host's
   let ref = parseReference(input);
   if (!ref.tag && !ref.digest) {
     emit({ kind: 'default-tag', tag: 'latest' });
@@ -210,10 +204,6 @@ export async function pullImage(paths: StatePaths, input: string, opts: PullOpti
     const manifestRef = await staging.blobFromBytes(image.bytes, { digest: image.digest });
     const configRef = await staging.blobFromBytes(configBytes, { digest: imageId });
     committed.blobs.push(image.digest, imageId);
-    for (const layer of layers) {
-      // the record names each layer's blob; its size is the descriptor's
-      layer.blob = { ...layer.blob };
-    }
     await commitImages(staging, [
       { names: [name], manifest: manifestRef, manifestMediaType: manifest.mediaType || image.mediaType || MEDIA_TYPES.ociManifest, config: configRef, parsedConfig: config, layers },
     ]);
@@ -234,5 +224,3 @@ export async function pullImage(paths: StatePaths, input: string, opts: PullOpti
     }
   }
 }
-
-export { familiarRepository };

@@ -81,7 +81,7 @@ export async function resolveImageForRun(
   const record = found ? await readImageRecord(paths, found.imageId) : undefined;
   if (!found || !record) {
     throw new MiniboxError(
-      `Unable to find image '${displayName(ref)}' locally (minibox does not pull; load it first with: minibox load -i <archive>)`,
+      `No such image: ${displayName(ref)} (pull it with 'minibox pull' or load it with 'minibox load -i <archive>')`,
       125,
     );
   }

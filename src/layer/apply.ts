@@ -3,6 +3,7 @@ import { MiniboxError, describe, errnoCode } from '../util/errors.js';
 import { type LayerFs, NativeBindingMissing, S_IFBLK, S_IFCHR, S_IFIFO } from './layer-fs.js';
 import { type RootResolver, cleanName } from './root-path.js';
 import type { TarEntry, TarReader } from './tar-reader.js';
+import type { FileJob, WritePool } from './write-pool.js';
 
 /**
  * Applying single tar entries to disk. All filesystem calls here are synchronous, as in
@@ -11,6 +12,17 @@ import type { TarEntry, TarReader } from './tar-reader.js';
  * we wait on asynchronously is the input (decompression runs on the threadpool anyway).
  * Being synchronous also means no other entry can interleave between resolving a path
  * and creating it, which is what keeps the symlink checks sound.
+ *
+ * With a WritePool, regular files (the bulk of the syscalls) are written by worker
+ * threads instead; everything else stays here. A file handed to a worker is "pending"
+ * until acknowledged, and any entry that could see or disturb a pending file waits for
+ * the workers first (pool.barrier()): hardlinks, whiteouts and device nodes always, a
+ * file, directory or symlink at a pending path, a file or symlink replacing a known
+ * directory, and any path whose parent chain needs syscalls to resolve.
+ *
+ * Syscalls are also trimmed per file: created with its final permission bits when the
+ * umask lets them through (no fchmod), and no fchown when the creating process's own
+ * uid/gid is what the entry asks for and the directory is not setgid.
  */
 
 export interface ApplyContext {
@@ -20,6 +32,11 @@ export interface ApplyContext {
   dirTimes: Map<string, [atime: number, mtime: number]>; // restored once all entries are in
   stats: { entries: number; bytes: number; skipped: number };
   warn(message: string): void;
+  pool: WritePool | null; // worker threads for regular files, or null: all here
+  umask: number; // the process umask, read once per extraction
+  euid: number; // what a new inode is owned by (when the directory is not setgid)
+  egid: number;
+  sgid: Map<string, boolean>; // directory -> is setgid (its new children take its group)
 }
 
 const { O_WRONLY, O_CREAT, O_EXCL, O_NOFOLLOW } = fs.constants;
@@ -48,17 +65,23 @@ export async function applyEntry(ctx: ApplyContext, reader: TarReader, e: TarEnt
   if (base === undefined) return reader.body(e.size, null);
   if (base.startsWith(WH_PREFIX)) {
     await reader.body(e.size, null);
+    if (ctx.pool !== null && ctx.pool.pending.size > 0) await ctx.pool.barrier();
     return whiteout(ctx, e, parts, base);
   }
-  const path = `${ctx.resolver.resolveDir(parts, e.name, true)}/${base}`;
+  const pool = ctx.pool;
+  if (pool !== null && pool.pending.size > 0 && mustWait(ctx, pool, e, parts)) await pool.barrier();
+  const dir = ctx.resolver.resolveDir(parts, e.name, true);
+  const path = `${dir}/${base}`;
+  if (pool !== null && pool.pending.size > 0 && mustWaitAt(ctx, pool, e, path)) await pool.barrier();
   switch (e.type) {
     case 'file':
-      return writeFile(ctx, reader, e, path);
+      if (pool !== null && e.xattrs === undefined) return poolFile(ctx, pool, reader, e, dir, path);
+      return writeFile(ctx, reader, e, dir, path);
     case 'dir':
-      makeDir(ctx, e, path);
+      makeDir(ctx, e, dir, path);
       break;
     case 'symlink':
-      makeSymlink(ctx, e, path);
+      makeSymlink(ctx, e, dir, path);
       break;
     case 'link':
       makeHardlink(ctx, e, path);
@@ -68,6 +91,19 @@ export async function applyEntry(ctx: ApplyContext, reader: TarReader, e: TarEnt
   }
   await reader.body(e.size, null);
   if (e.type !== 'link') await applyXattrs(ctx, e, path);
+}
+
+/** Before resolving: kinds that always wait, and parents not yet known to be plain directories. */
+function mustWait(ctx: ApplyContext, pool: WritePool, e: TarEntry, parts: string[]): boolean {
+  if (e.type === 'link' || e.type === 'char' || e.type === 'block' || e.type === 'fifo') return true;
+  if (e.type === 'file' && e.xattrs !== undefined) return true; // written here, with the LayerFs
+  return !ctx.resolver.isDir(ctx.resolver.join(parts));
+}
+
+/** Once the path is known: someone is writing it, or a directory with pending files may go. */
+function mustWaitAt(ctx: ApplyContext, pool: WritePool, e: TarEntry, path: string): boolean {
+  if (pool.pending.has(path)) return true;
+  return e.type !== 'dir' && ctx.resolver.isDir(path);
 }
 
 /** Remove whatever is at `path` (file, link, or whole tree) so an entry can replace it. */
@@ -80,6 +116,7 @@ function removeExisting(ctx: ApplyContext, e: TarEntry, path: string): void {
       ctx.resolver.forget(path);
       const prefix = `${path}/`;
       for (const d of ctx.dirTimes.keys()) if (d === path || d.startsWith(prefix)) ctx.dirTimes.delete(d);
+      for (const d of ctx.sgid.keys()) if (d === path || d.startsWith(prefix)) ctx.sgid.delete(d);
     } else {
       fs.unlinkSync(path);
     }
@@ -88,22 +125,76 @@ function removeExisting(ctx: ApplyContext, e: TarEntry, path: string): void {
   }
 }
 
-function openExclusive(ctx: ApplyContext, e: TarEntry, path: string): number {
+function openExclusive(ctx: ApplyContext, e: TarEntry, path: string, mode: number): number {
   try {
-    return fs.openSync(path, CREATE_FLAGS, 0o600);
+    return fs.openSync(path, CREATE_FLAGS, mode);
   } catch (err) {
     if (errnoCode(err) !== 'EEXIST') throw fail(e, 'create file', err);
   }
   removeExisting(ctx, e, path);
   try {
-    return fs.openSync(path, CREATE_FLAGS, 0o600);
+    return fs.openSync(path, CREATE_FLAGS, mode);
   } catch (err) {
     throw fail(e, 'create file', err);
   }
 }
 
-async function writeFile(ctx: ApplyContext, reader: TarReader, e: TarEntry, path: string): Promise<void> {
-  const fd = openExclusive(ctx, e, path);
+/** Is `dir` setgid (so that what is created in it takes the directory's group)? */
+function setgid(ctx: ApplyContext, dir: string): boolean {
+  let v = ctx.sgid.get(dir);
+  if (v === undefined) {
+    v = (fs.statSync(dir).mode & 0o2000) !== 0;
+    ctx.sgid.set(dir, v);
+  }
+  return v;
+}
+
+/** The owner change a new inode in `dir` needs, if any. */
+function chownFor(ctx: ApplyContext, e: TarEntry, dir: string): [number, number] | null {
+  if (!ctx.sameOwner) return null;
+  if (e.uid === ctx.euid && e.gid === ctx.egid && !setgid(ctx, dir)) return null;
+  return [e.uid, e.gid];
+}
+
+/**
+ * How to create a file: open(2) gets the permission bits (never setuid/setgid/sticky,
+ * which go on after chown, as GNU tar does), and fchmod is needed only when the umask
+ * took some away or special bits are wanted.
+ */
+export function fileJob(ctx: ApplyContext, e: TarEntry, dir: string, path: string): FileJob {
+  const openMode = e.mode & 0o777;
+  return {
+    path,
+    name: e.name,
+    mode: e.mode,
+    openMode,
+    chown: chownFor(ctx, e, dir),
+    chmod: e.mode !== (openMode & ~ctx.umask),
+    atime: atimeOf(e),
+    mtime: e.mtime,
+  };
+}
+
+/** A regular file through the worker pool (see mustWait/mustWaitAt for the ordering). */
+async function poolFile(
+  ctx: ApplyContext,
+  pool: WritePool,
+  reader: TarReader,
+  e: TarEntry,
+  dir: string,
+  path: string,
+): Promise<void> {
+  if (ctx.resolver.isDir(path)) removeExisting(ctx, e, path); // after the barrier in applyEntry
+  if (pool.busy()) await pool.throttle();
+  pool.begin(fileJob(ctx, e, dir, path));
+  await reader.body(e.size, (chunk) => pool.write(chunk));
+  pool.end();
+  ctx.stats.bytes += e.size;
+}
+
+async function writeFile(ctx: ApplyContext, reader: TarReader, e: TarEntry, dir: string, path: string): Promise<void> {
+  const job = fileJob(ctx, e, dir, path);
+  const fd = openExclusive(ctx, e, path, job.openMode);
   try {
     await reader.body(e.size, (chunk) => {
       let off = 0;
@@ -111,10 +202,10 @@ async function writeFile(ctx: ApplyContext, reader: TarReader, e: TarEntry, path
     });
     // Order matters: chown clears setuid/setgid and file capabilities, so xattrs and
     // the mode go on after it (containerd does the same).
-    if (ctx.sameOwner) fs.fchownSync(fd, e.uid, e.gid);
+    if (job.chown !== null) fs.fchownSync(fd, job.chown[0], job.chown[1]);
     await applyXattrs(ctx, e, path);
-    fs.fchmodSync(fd, e.mode);
-    fs.futimesSync(fd, atimeOf(e), e.mtime);
+    if (job.chmod) fs.fchmodSync(fd, e.mode);
+    fs.futimesSync(fd, job.atime, job.mtime);
   } catch (err) {
     throw fail(e, 'write file', err);
   } finally {
@@ -123,30 +214,39 @@ async function writeFile(ctx: ApplyContext, reader: TarReader, e: TarEntry, path
   ctx.stats.bytes += e.size;
 }
 
-function makeDir(ctx: ApplyContext, e: TarEntry, path: string): void {
+function makeDir(ctx: ApplyContext, e: TarEntry, dir: string, path: string): void {
   try {
+    const openMode = e.mode & 0o777;
+    // A new directory gets the mode straight from mkdir(2) when nothing else interferes:
+    // the umask, special bits, or a setgid parent (whose bit it would inherit).
+    let chmod = e.mode !== (openMode & ~ctx.umask) || setgid(ctx, dir);
+    let chown = chownFor(ctx, e, dir);
     try {
-      fs.mkdirSync(path, 0o700);
+      fs.mkdirSync(path, openMode);
     } catch (err) {
       if (errnoCode(err) !== 'EEXIST') throw err;
       // A directory over a directory keeps its contents; anything else is replaced.
-      if (!fs.lstatSync(path).isDirectory()) {
+      if (fs.lstatSync(path).isDirectory()) {
+        chmod = true; // it has some older owner and mode
+        chown = ctx.sameOwner ? [e.uid, e.gid] : null;
+      } else {
         removeExisting(ctx, e, path);
-        fs.mkdirSync(path, 0o700);
+        fs.mkdirSync(path, openMode);
       }
     }
     ctx.resolver.addDir(path);
     // chmod follows symlinks, but `path` was verified to be a real directory just now
     // and nothing can run in between (all synchronous).
-    if (ctx.sameOwner) fs.lchownSync(path, e.uid, e.gid);
-    fs.chmodSync(path, e.mode);
+    if (chown !== null) fs.lchownSync(path, chown[0], chown[1]);
+    if (chmod) fs.chmodSync(path, e.mode);
+    ctx.sgid.set(path, (e.mode & 0o2000) !== 0);
   } catch (err) {
     throw fail(e, 'create directory', err);
   }
   ctx.dirTimes.set(path, [atimeOf(e), e.mtime]);
 }
 
-function makeSymlink(ctx: ApplyContext, e: TarEntry, path: string): void {
+function makeSymlink(ctx: ApplyContext, e: TarEntry, dir: string, path: string): void {
   try {
     try {
       fs.symlinkSync(e.linkname, path);
@@ -155,7 +255,8 @@ function makeSymlink(ctx: ApplyContext, e: TarEntry, path: string): void {
       removeExisting(ctx, e, path);
       fs.symlinkSync(e.linkname, path);
     }
-    if (ctx.sameOwner) fs.lchownSync(path, e.uid, e.gid);
+    const chown = chownFor(ctx, e, dir);
+    if (chown !== null) fs.lchownSync(path, chown[0], chown[1]);
     fs.lutimesSync(path, atimeOf(e), e.mtime);
   } catch (err) {
     throw fail(e, 'create symlink', err);

@@ -6,6 +6,7 @@ import { type ApplyContext, applyEntry } from './apply.js';
 import { type LayerFs, defaultLayerFs } from './layer-fs.js';
 import { RootResolver } from './root-path.js';
 import { TarReader } from './tar-reader.js';
+import { WritePool } from './write-pool.js';
 
 export type { LayerFs } from './layer-fs.js';
 export { setDefaultLayerFs } from './layer-fs.js';
@@ -23,6 +24,33 @@ export interface ExtractOptions {
   onWarning?: (message: string) => void;
   /** chown entries to the header's uid/gid; defaults to "running as root", like GNU tar. */
   sameOwner?: boolean;
+  /**
+   * Worker threads that write regular files while this thread parses, hashes and makes
+   * everything else (write-pool.ts); 0 does it all on this thread. Defaults to
+   * DEFAULT_WORKERS.
+   */
+  workers?: number;
+}
+
+/**
+ * Off by default: on the 2-core reference machine (`npm run bench -- --workers 0,1,2`)
+ * writer threads were no faster on ext4 or tmpfs — inflate already has the second core,
+ * and the hand-off costs as much as the syscalls it moves — and each adds ~10-20 MB of
+ * RSS, which breaks the 100 MB budget. Worth re-measuring on machines with more cores.
+ */
+export const DEFAULT_WORKERS = 0;
+
+/** The process umask without changing it (process.umask() with no argument is deprecated). */
+function currentUmask(): number {
+  try {
+    const m = /^Umask:\s*([0-7]+)$/m.exec(fs.readFileSync('/proc/self/status', 'latin1'));
+    if (m?.[1] !== undefined) return parseInt(m[1], 8);
+  } catch {
+    // not Linux's procfs: fall through
+  }
+  const old = process.umask(0o022);
+  process.umask(old);
+  return old;
 }
 
 /** Apply one uncompressed tar layer stream onto `root` (an existing directory). */
@@ -45,8 +73,11 @@ export async function extractChunks(
   options: ExtractOptions = {},
 ): Promise<ExtractStats> {
   const abs = path.resolve(root);
+  let pool: WritePool | null = null;
   try {
     await checkRoot(abs);
+    const workers = options.workers ?? DEFAULT_WORKERS;
+    pool = workers > 0 ? new WritePool(workers) : null;
     const ctx: ApplyContext = {
       resolver: new RootResolver(abs),
       lfs: options.fs ?? defaultLayerFs(),
@@ -54,18 +85,37 @@ export async function extractChunks(
       dirTimes: new Map(),
       stats: { entries: 0, bytes: 0, skipped: 0 },
       warn: options.onWarning ?? (() => {}),
+      pool,
+      umask: currentUmask(),
+      euid: process.geteuid?.() ?? -1,
+      egid: process.getegid?.() ?? -1,
+      sgid: new Map(),
     };
-    const reader = new TarReader(source);
+    // Whenever the parser is about to wait for input, the workers get what is batched.
+    const p = pool;
+    const input: AsyncIterator<unknown> =
+      p === null
+        ? source
+        : {
+            next: () => {
+              p.flush();
+              return source.next();
+            },
+          };
+    const reader = new TarReader(input);
     for (let e = await reader.next(); e !== null; e = await reader.next()) {
       ctx.stats.entries++;
       await applyEntry(ctx, reader, e);
     }
     await reader.drain();
+    if (pool !== null) await pool.barrier();
     restoreDirTimes(ctx);
     return ctx.stats;
   } catch (err) {
     await source.return?.().catch(() => undefined);
     throw err;
+  } finally {
+    await pool?.close();
   }
 }
 

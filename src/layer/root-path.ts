@@ -43,6 +43,11 @@ export class RootResolver {
     return parts.length === 0 ? this.root : `${this.root}/${parts.join('/')}`;
   }
 
+  /** A real directory we made or verified, reached without symlinks (no syscall). */
+  isDir(path: string): boolean {
+    return this.dirs.has(path);
+  }
+
   /** Record a directory we created or verified (its whole chain is already known). */
   addDir(path: string): void {
     this.dirs.add(path);

@@ -144,15 +144,19 @@ export class TarReader {
   /**
    * Feed the current entry's body to `sink` chunk by chunk, then skip its padding.
    * `sink` runs synchronously on buffered data; we only await when the input is dry,
-   * which is what gives the upstream decompressor its backpressure.
+   * which is what gives the upstream decompressor its backpressure. A sink that
+   * returns a promise (its own downstream is full) is awaited before the next chunk.
    */
-  async body(size: number, sink: ((chunk: Buffer) => void) | null): Promise<void> {
+  async body(size: number, sink: ((chunk: Buffer) => Promise<void> | undefined | void) | null): Promise<void> {
     let left = size;
     while (left > 0) {
       if (this.buffered === 0 && !(await this.pull())) throw this.truncated();
       const part = this.take(left);
       left -= part.length;
-      if (sink !== null) sink(part);
+      if (sink !== null) {
+        const wait = sink(part);
+        if (wait !== undefined) await wait;
+      }
     }
     await this.skip(padding(size));
   }

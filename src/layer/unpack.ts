@@ -45,13 +45,25 @@ export async function sniffCompression(file: string): Promise<LayerCompression> 
   }
 }
 
-/** Hash every uncompressed byte as it passes (update() reads the chunk; no copy). */
+/** One event-loop turn (not just a microtask): lets pending I/O callbacks run. */
+const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/**
+ * Hash every uncompressed byte as it passes (update() reads the chunk; no copy).
+ *
+ * Between chunks it gives the event loop a turn. The extractor works through buffered
+ * chunks with microtask awaits only, and zlib needs a macrotask callback on this thread
+ * after every output chunk to start inflating the next one on the threadpool: without
+ * the turn, inflate sits idle for as long as the extractor is busy, then the extractor
+ * waits for inflate, and the two never overlap.
+ */
 async function* hashing(source: AsyncIterable<unknown>, hash: Hash, gzip: boolean): AsyncGenerator<Buffer> {
   try {
     for await (const chunk of source) {
       if (!Buffer.isBuffer(chunk)) throw new MiniboxError('layer blob stream yielded a non-Buffer chunk');
       hash.update(chunk);
       yield chunk;
+      await turn();
     }
   } catch (err) {
     if (err instanceof MiniboxError) throw err;

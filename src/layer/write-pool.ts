@@ -152,7 +152,7 @@ class Lane {
     for (const p of b.finals) this.pool.pending.delete(p);
     if (ack.error !== null) {
       const e = ack.error;
-      this.pool.fail(new MiniboxError(`layer entry "${e.entry}": cannot write file: ${e.code ?? e.message}`, 125));
+      this.pool.fail(new MiniboxError(`layer entry "${e.entry}": cannot write file: ${e.message}`, 125));
     }
     this.wake();
   }
@@ -245,16 +245,19 @@ export class WritePool {
     this.current = { lane, op };
   }
 
-  /** Append body bytes of the current file; may wait for the worker to catch up. */
-  async write(chunk: Buffer): Promise<void> {
+  /**
+   * Append body bytes of the current file. Returns a promise only when a full batch had
+   * to be handed over and the worker is behind: the caller awaits it (backpressure).
+   */
+  write(chunk: Buffer): Promise<void> | undefined {
     const cur = this.current;
     if (cur === null) throw new Error('WritePool.write without begin');
     let off = 0;
     while (off < chunk.length) {
-      let batch = cur.lane.open();
+      const batch = cur.lane.open();
       let op = cur.op;
       if (op === null || batch.ops[batch.ops.length - 1] !== op) {
-        // A fresh batch: continue the file in a new op.
+        // The file goes on in a fresh batch: a continuation op (no open).
         op = { ...(cur.op as Op), o: batch.used, n: 0, f: false, l: false };
         batch.ops.push(op);
         cur.op = op;
@@ -266,11 +269,23 @@ export class WritePool {
       off += n;
       if (batch.used >= BATCH_BYTES) {
         cur.lane.post();
-        await cur.lane.room(BUFFERS_PER_WORKER);
-        this.check();
-        batch = cur.lane.open();
+        if (cur.lane.inflight.size >= BUFFERS_PER_WORKER) {
+          // Wait, then carry on with the rest of this chunk.
+          return cur.lane.room(BUFFERS_PER_WORKER).then(() => {
+            this.check();
+            return this.write(chunk.subarray(off));
+          });
+        }
       }
     }
+    return undefined;
+  }
+
+  /** True when some lane has its full quota of batches in flight: await throttle(). */
+  busy(): boolean {
+    if (this.error !== null) return true;
+    for (const l of this.lanes) if (l.inflight.size >= BUFFERS_PER_WORKER) return true;
+    return false;
   }
 
   end(): void {

@@ -19,8 +19,8 @@ PKG_RE='^linux-image-6\.1\.0-[0-9]+-amd64-unsigned$'
 log() { printf 'vm-prepare: %s\n' "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 
-for tool in apt-get apt-cache dpkg dpkg-deb depmod modprobe cpio gzip flock sha256sum; do
-  command -v "$tool" >/dev/null || die "missing '$tool' (install: kmod cpio dpkg apt util-linux)"
+for tool in apt-get apt-cache dpkg dpkg-deb depmod modprobe cpio gzip flock setpriv sha256sum qemu-system-x86_64; do
+  command -v "$tool" >/dev/null || die "missing '$tool' (apt-get install qemu-system-x86 kmod cpio util-linux)"
 done
 
 mkdir -p "$CACHE"
@@ -66,28 +66,28 @@ newest_cached_kernel() {
 }
 
 # ---------------------------------------------------------------- the kernel
-pkg="$(newest_kernel_pkg)"
-if [ -z "$pkg" ]; then
-  apt_update_once
-  pkg="$(newest_kernel_pkg)"
-fi
-load_policy ${pkg:+"$pkg"} busybox-static
+# The newest linux-image-6.1.0-N-amd64-unsigned apt knows. If it is not cached, download it;
+# if that fails (stale lists: the mirror moved on to N+1 and dropped N), apt-get update once
+# and pick again; if even that fails, fall back to the newest kernel already cached.
 kver=""
-if [ -n "$pkg" ]; then
-  kver="${pkg#linux-image-}"; kver="${kver%-unsigned}"       # e.g. 6.1.0-56-amd64
-  debver="$(candidate_version "$pkg")"
-  kdir="$CACHE/kernel-$kver"
-  if [ -f "$kdir/.ready" ] && [ "$(cat "$kdir/.ready")" = "$debver" ]; then
-    log "kernel $kver ($debver) cached"
-  else
+for attempt in 1 2; do
+  pkg="$(newest_kernel_pkg)"
+  if [ -n "$pkg" ]; then
+    load_policy "$pkg" busybox-static
+    kver="${pkg#linux-image-}"; kver="${kver%-unsigned}"       # e.g. 6.1.0-56-amd64
+    debver="$(candidate_version "$pkg")"
+    kdir="$CACHE/kernel-$kver"
+    if [ -f "$kdir/.ready" ] && [ "$(cat "$kdir/.ready")" = "$debver" ]; then
+      log "kernel $kver ($debver) cached"
+      break
+    fi
     log "fetching $pkg ($debver)"
-    mkdir -p "$WORK/deb"
-    if download "$pkg" "$WORK/deb"; then
-      # the lists may have been refreshed by download(): record what was really fetched
+    rm -rf "$WORK/deb" && mkdir -p "$WORK/deb"
+    if (cd "$WORK/deb" && apt-get download -qq "$pkg" >&2); then
       deb="$(ls "$WORK"/deb/*.deb)"
       debver="$(dpkg-deb -f "$deb" Version)"
       dpkg -x "$deb" "$WORK/root"
-      depmod -b "$WORK/root" "$kver"
+      depmod -b "$WORK/root" "$kver"      # the .deb ships no modules.dep
       rm -rf "$kdir.new" && mkdir -p "$kdir.new/modules"
       cp "$WORK/root/boot/vmlinuz-$kver" "$kdir.new/vmlinuz"
       : >"$kdir.new/modules.order"
@@ -96,26 +96,29 @@ if [ -n "$pkg" ]; then
         modprobe -d "$WORK/root" -S "$kver" --show-depends "$m" | while read -r kind path _; do
           [ "$kind" = insmod ] || continue
           name="$(basename "$path")"
-          grep -qxF "$name" "$kdir.new/modules.order" && continue
           case "$name" in
-            *.ko) cp "$path" "$kdir.new/modules/$name" ;;
-            *.ko.xz) xz -dc "$path" >"$kdir.new/modules/${name%.xz}"; name="${name%.xz}" ;;
-            *.ko.zst) zstd -qdc "$path" >"$kdir.new/modules/${name%.zst}"; name="${name%.zst}" ;;
+            *.ko) out="$name"; cat_ko() { cat "$1"; } ;;
+            *.ko.xz) out="${name%.xz}"; cat_ko() { xz -dc "$1"; } ;;
+            *.ko.zst) out="${name%.zst}"; cat_ko() { zstd -qdc "$1"; } ;;
             *) die "unexpected module file $path" ;;
           esac
-          echo "$name" >>"$kdir.new/modules.order"
+          grep -qxF "$out" "$kdir.new/modules.order" && continue
+          cat_ko "$path" >"$kdir.new/modules/$out"
+          echo "$out" >>"$kdir.new/modules.order"
         done
       done
       rm -rf "$WORK/root" "$WORK/deb"
       echo "$debver" >"$kdir.new/.ready"
       rm -rf "$kdir" && mv "$kdir.new" "$kdir"
       log "kernel $kver ($debver) ready; insmod order: $(tr '\n' ' ' <"$kdir/modules.order")"
-    else
-      log "warning: could not download $pkg"
-      kver=""
+      break
     fi
+    log "warning: could not download $pkg"
   fi
-fi
+  kver=""
+  [ "$updated" = 0 ] || break
+  apt_update_once
+done
 if [ -z "$kver" ]; then
   kver="$(newest_cached_kernel || true)"
   [ -n "$kver" ] || die "no linux-image-6.1.0-*-amd64-unsigned available from apt and none cached"
@@ -125,6 +128,7 @@ kdir="$CACHE/kernel-$kver"
 
 # ---------------------------------------------------------------- busybox
 bbver="$(candidate_version busybox-static)"
+[ -n "$bbver" ] || { load_policy busybox-static; bbver="$(candidate_version busybox-static)"; }
 if [ -z "$bbver" ] || [ "$bbver" = "(none)" ]; then
   apt_update_once; load_policy busybox-static; bbver="$(candidate_version busybox-static)"
 fi

@@ -8,7 +8,7 @@
 // Each call is one boot (~10 s under TCG): batch commands. Plain ESM so that it loads in
 // node directly (see vitest-in-vm.sh) as well as from vitest.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,8 +75,9 @@ let queue = Promise.resolve();
  * rejects if the guest did not report (boot failure, timeout), with the console's tail.
  *
  * opts: timeoutMs (default 600 000, covers boot), env, cwd (default the repo), memoryMb
- * (default 1024), cpus (default 2), onConsole(chunk) to see the serial console live, stream
- * (also copy the command's output to the console as it runs).
+ * (default $MINIBOX_VM_MEMORY_MB or 1024), cpus (default $MINIBOX_VM_CPUS or 2),
+ * onConsole(chunk) to see the serial console live, stream (also copy the command's output
+ * to the console as it runs).
  */
 export function runInVm(command, opts = {}) {
   const run = queue.then(() => boot(command, opts));
@@ -84,11 +85,27 @@ export function runInVm(command, opts = {}) {
   return run;
 }
 
+/** Temp dirs of runs whose process was SIGKILLed (no finally ran): their owner is gone. */
+function sweepStale() {
+  for (const name of readdirSync(os.tmpdir())) {
+    if (!name.startsWith('vmlane-')) continue;
+    const dir = path.join(os.tmpdir(), name);
+    try {
+      const owner = readFileSync(path.join(dir, 'owner'), 'utf8').trim();
+      if (/^\d+$/.test(owner) && !existsSync(`/proc/${owner}`)) rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // not ours, or being created right now
+    }
+  }
+}
+
 async function boot(command, opts) {
   const manifest = await prepareVm();
   const timeoutMs = opts.timeoutMs ?? 600_000;
+  sweepStale();
   const tmp = mkdtempSync(path.join(os.tmpdir(), 'vmlane-'));
   try {
+    writeFileSync(path.join(tmp, 'owner'), String(process.pid));
     const share = path.join(tmp, 'share');
     mkdirSync(share);
     const env = { ...BASE_ENV, ...(opts.env ?? {}) };
@@ -105,7 +122,7 @@ async function boot(command, opts) {
       'qemu-system-x86_64',
       '-accel', 'tcg',
       '-cpu', 'max',
-      '-m', String(opts.memoryMb ?? 1024),
+      '-m', String(opts.memoryMb ?? (Number(process.env.MINIBOX_VM_MEMORY_MB) || 1024)),
       '-smp', String(opts.cpus ?? (Number(process.env.MINIBOX_VM_CPUS) || 2)),
       '-no-reboot',
       '-nodefaults',
@@ -160,11 +177,12 @@ function launch(qemuArgv, timeoutMs, onConsole) {
     };
     process.on('exit', killGroup);
     let consoleLog = '';
-    const collect = (d) => {
-      const s = d.toString();
+    const collect = (s) => {
       consoleLog = (consoleLog + s).slice(-CONSOLE_KEEP);
       onConsole?.(s);
     };
+    child.stdout.setEncoding('utf8'); // whole characters, never a split UTF-8 sequence
+    child.stderr.setEncoding('utf8');
     child.stdout.on('data', collect);
     child.stderr.on('data', collect);
     let timedOut = false;
@@ -196,9 +214,9 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const started = Date.now();
   // the serial console, with the command's output copied onto it as it runs
   const onConsole = (s) => process.stdout.write(s);
-  runInVm(command, { stream: true, onConsole, timeoutMs: Number(process.env.VM_TIMEOUT_MS) || undefined })
+  runInVm(command, { stream: true, onConsole, timeoutMs: Number(process.env.MINIBOX_VM_TIMEOUT_MS) || undefined })
     .then(({ code }) => {
-      process.stderr.write(`run-in-vm: exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      process.stderr.write(`\nrun-in-vm: exit ${code} after ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
       process.exit(code);
     })
     .catch((err) => {

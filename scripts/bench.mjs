@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// `npm run bench`: runs every benchmark module bench/*.mjs in name order and prints a
+// report; the same as JSON in bench/results/latest.json (git-ignored).
+//
+//   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir /var/tmp]
+//                    [--workers ,0,2] [--drop-caches] [--dist dist]
+//
+// A module exports `name`, `title`, `async function run(options): Promise<Report>`
+// (Report: { name, title, config, rows, summary, … } — anything JSON) and optionally
+// `format(report): string` for the printed section. Options are the parsed flags below;
+// modules ignore what they don't use. Add `bench/pull.mjs` (minibox pull vs skopeo +
+// umoci) or `bench/run.mjs` (run --rm busybox true vs podman) and they run too.
+//
+// Minibox is benchmarked from its compiled JavaScript (--dist, default dist/); it is
+// rebuilt first with `tsc` when any src/ file is newer.
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    runs: { type: 'string', default: '5' },
+    big: { type: 'boolean', default: false },
+    dir: { type: 'string', default: '/var/tmp' },
+    workers: { type: 'string', default: '' }, // comma list of minibox variants; '' = default
+    'drop-caches': { type: 'boolean', default: false },
+    dist: { type: 'string' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+if (values.help) {
+  process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
+  process.exit(0);
+}
+const log = (s) => process.stderr.write(`${s}\n`);
+
+function newest(dir) {
+  let t = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    t = Math.max(t, e.isDirectory() ? newest(p) : fs.statSync(p).mtimeMs);
+  }
+  return t;
+}
+
+let dist = values.dist ? path.resolve(values.dist) : path.join(repo, 'dist');
+if (!values.dist) {
+  const built = path.join(dist, 'layer/unpack.js');
+  if (!fs.existsSync(built) || fs.statSync(built).mtimeMs < newest(path.join(repo, 'src'))) {
+    log('building dist/ with tsc …');
+    try {
+      execFileSync(path.join(repo, 'node_modules/.bin/tsc'), ['-p', path.join(repo, 'tsconfig.json')], { stdio: 'inherit' });
+    } catch {
+      log('tsc reported errors (JavaScript was still emitted); benchmarking what it wrote');
+    }
+  }
+}
+
+const options = {
+  runs: Math.max(1, Number(values.runs)),
+  big: values.big,
+  dir: path.resolve(values.dir),
+  dist,
+  workers: values.workers.split(','),
+  dropCaches: values['drop-caches'],
+  log,
+};
+const only = values.only?.split(',');
+const benchDir = path.join(repo, 'bench');
+const modules = fs
+  .readdirSync(benchDir)
+  .filter((f) => f.endsWith('.mjs') && !f.endsWith('-child.mjs'))
+  .sort()
+  .filter((f) => only === undefined || only.includes(path.basename(f, '.mjs')));
+
+const results = {
+  date: new Date().toISOString(),
+  host: { cpus: (await import('node:os')).cpus().length, node: process.version, kernel: (await import('node:os')).release() },
+  options: { ...options, log: undefined },
+  reports: [],
+};
+let failed = false;
+for (const f of modules) {
+  const mod = await import(pathToFileURL(path.join(benchDir, f)).href);
+  if (typeof mod.run !== 'function') continue;
+  log(`== ${mod.title ?? mod.name ?? f}`);
+  try {
+    const report = await mod.run(options);
+    results.reports.push(report);
+    console.log(typeof mod.format === 'function' ? mod.format(report) : JSON.stringify(report, null, 2));
+  } catch (err) {
+    failed = true;
+    log(`${f} failed: ${err instanceof Error ? err.stack : err}`);
+    results.reports.push({ name: mod.name ?? f, error: String(err) });
+  }
+}
+const out = path.join(benchDir, 'results');
+fs.mkdirSync(out, { recursive: true });
+fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+log(`results: ${path.relative(process.cwd(), path.join(out, 'latest.json'))}`);
+process.exitCode = failed ? 1 : 0;

@@ -325,3 +325,20 @@ describe('minibox rmi', () => {
     expect(r.stdout).toMatch(/^Untagged: busybox:latest\n/);
   });
 });
+
+describe('concurrent loads', () => {
+  it('four loads of one archive at once all succeed and leave one copy of everything', async () => {
+    const { root: r, cleanup: done } = makeStateRoot();
+    try {
+      const layout = await ensureBusyboxLayout();
+      const results = await Promise.all(Array.from({ length: 4 }, () => minibox(['load', '-i', layout], { root: r })));
+      for (const res of results) expect(res).toMatchObject({ code: 0, stdout: 'Loaded image: busybox:latest\n' });
+      expect((await minibox(['images', '-q'], { root: r })).stdout.trim().split('\n')).toHaveLength(1);
+      const snaps = (await import('node:fs')).readdirSync(`${r}/snapshots`);
+      expect(snaps.filter((s) => s.includes('.tmp'))).toEqual([]);
+      expect(snaps).toHaveLength(1);
+    } finally {
+      done();
+    }
+  });
+});

@@ -184,6 +184,17 @@ describe('state', () => {
   });
 });
 
+describe('concurrency', () => {
+  it('eight runs racing for one name: exactly one wins, the store stays consistent', async () => {
+    const results = await Promise.all(Array.from({ length: 8 }, () => run(['--name', 'race', 'busybox', 'true'])));
+    expect(results.filter((r) => r.code === 0)).toHaveLength(1);
+    for (const r of results.filter((x) => x.code !== 0)) expect(r.stderr).toContain('The container name "/race" is already in use');
+    const states = readdirSync(path.join(root, 'containers')).map((id) => JSON.parse(readFileSync(path.join(root, 'containers', id, 'state.json'), 'utf8')));
+    expect(states.filter((s) => s.name === 'race')).toHaveLength(1);
+    expect(readdirSync(path.join(root, 'locks')).filter((f) => f.endsWith('.lock'))).toEqual([]);
+  });
+});
+
 describe('stdin and signals', () => {
   it('passes stdin with -i, and gives /dev/null without it', async () => {
     expect((await run(['--rm', '-i', 'busybox', 'cat'], 'piped\n')).stdout).toBe('piped\n');

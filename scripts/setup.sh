@@ -19,7 +19,9 @@ fi
 # and leak checks; docker-registry: the local registry the pull tests run against;
 # qemu/kernel pieces: the cgroup v2 test lane.
 PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils
-  openssl docker-registry qemu-system-x86 cpio kmod)
+  openssl docker-registry qemu-system-x86 cpio kmod time)
+# Reference tools for `npm run bench` only (not needed by minibox or its tests).
+BENCH_PACKAGES=(skopeo umoci podman)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -29,6 +31,11 @@ if [ "${#missing[@]}" -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${MINIBOX_SETUP_BENCH:-}" != "" ]; then
+  say "installing the benchmarks' reference tools: ${BENCH_PACKAGES[*]}"
+  apt-get install -y -qq --no-install-recommends "${BENCH_PACKAGES[@]}" >/dev/null
 fi
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }

@@ -12,9 +12,11 @@
 #include <unistd.h>
 
 #include "cgroupfs.h"
+#include "childio.h"
 #include "devices.h"
 #include "exec.h"
 #include "net.h"
+#include "network.h"
 #include "report.h"
 #include "rootfs.h"
 #include "signals.h"
@@ -64,6 +66,7 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
         || devices_setup(cfg->rootfs, err) < 0
         || rootfs_mount_sys(cfg->rootfs, err) < 0
         || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
+        || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
         || rootfs_pivot(cfg->rootfs, err) < 0)
         return -1;
     return 0;
@@ -75,7 +78,7 @@ static int setup_process(const mb_config *cfg, mb_error *err)
 
     if (h != NULL && sethostname(h, strlen(h)) < 0)
         return mb_error_errno(err, "sethostname");
-    if (net_lo_up(err) < 0)
+    if (net_child_setup(&cfg->net, err) < 0)
         return -1;
     /* Like Docker's WorkingDir: created on demand, inside the new root. */
     if (mb_mkdir_p(cfg->cwd, err) < 0)
@@ -100,7 +103,7 @@ int child_main(void *arg)
 
     close(ctx->sync_wr);
     close(ctx->err_rd);
-    if (wait_for_parent(ctx, &err) < 0)
+    if (wait_for_parent(ctx, &err) < 0 || childio_setup(ctx, &err) < 0)
         child_fail(ctx->err_wr, &err);
     /* Now we are in our cgroup: make it the root of our cgroup view. */
     if (unshare(CLONE_NEWCGROUP) < 0) {

@@ -13,6 +13,8 @@ typedef struct mb_child_ctx {
     const mb_config *cfg;
     int sync_rd, sync_wr;
     int err_rd, err_wr;
+    int io[3]; /* container stdio when > 2 (pipes or pty slave), see childio.h */
+    int ctty;  /* io[] is a pty slave: make it the controlling terminal */
 } mb_child_ctx;
 
 /* The error pipe line: one byte exit code, then the message, then '\n'. */

@@ -112,7 +112,10 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
         return push(&cfg->cgroups, value, err);
     if (strcmp(key, "cgroupfs") == 0)
         return set_once(&cfg->cgroupfs, key, value, err);
-    return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
+    if (strncmp(key, "net.", 4) == 0)
+        return netconfig_apply(&cfg->net, key, value, err);
+    /* Last: run-mode keys (runopts.c), which also rejects unknown keys. */
+    return runopts_apply(&cfg->opts, key, value, err);
 }
 
 static int parse_records(mb_config *cfg, size_t len, mb_error *err)
@@ -192,7 +195,7 @@ static int validate(mb_config *cfg, mb_error *err)
     for (i = 0; i < cfg->cgroups.len; i++)
         if (require_abs(cfg->cgroups.items[i], "cgroup", err) < 0)
             return -1;
-    return 0;
+    return netconfig_validate(&cfg->net, err);
 }
 
 int config_read(int fd, mb_config *cfg, mb_error *err)
@@ -205,6 +208,26 @@ int config_read(int fd, mb_config *cfg, mb_error *err)
     if (parse_records(cfg, len, err) < 0 || validate(cfg, err) < 0)
         return -1;
     /* execve() wants a NULL-terminated envp even when env is empty. */
+    if (cfg->env.items == NULL) {
+        cfg->env.items = calloc(1, sizeof(char *));
+        if (cfg->env.items == NULL)
+            return mb_error_errno(err, "config");
+    }
+    return 0;
+}
+
+int config_read_exec(int fd, mb_config *cfg, mb_error *err)
+{
+    size_t len = 0;
+
+    memset(cfg, 0, sizeof(*cfg));
+    if (read_all(fd, &cfg->buf, &len, err) < 0
+        || parse_records(cfg, len, err) < 0
+        || require(cfg->args.items, "arg", err) < 0
+        || require(cfg->opts.pid, "pid", err) < 0)
+        return -1;
+    if (cfg->cwd == NULL)
+        cfg->cwd = "/";
     if (cfg->env.items == NULL) {
         cfg->env.items = calloc(1, sizeof(char *));
         if (cfg->env.items == NULL)
@@ -230,6 +253,7 @@ void config_free(mb_config *cfg)
     free(cfg->args.items);
     free(cfg->env.items);
     free(cfg->cgroups.items);
+    netconfig_free(&cfg->net);
     free(cfg->buf);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -9,6 +9,8 @@
 #include <stddef.h>
 
 #include "error.h"
+#include "netconfig.h"
+#include "runopts.h"
 
 /* A growable, NULL-terminated vector of borrowed strings (argv style). */
 typedef struct mb_strv {
@@ -30,10 +32,15 @@ typedef struct mb_config {
     mb_strv env;          /* complete environment of the container */
     mb_strv cgroups;      /* cgroup dirs the parent joins the child to */
     const char *cgroupfs; /* NULL, "v2" or "v1:<controllers>": /sys/fs/cgroup view */
+    mb_net_config net;    /* "net.*" keys, see netconfig.h */
+    mb_runopts opts;      /* detach, log, tty, restart, exec keys: runopts.h */
 } mb_config;
 
 /* Read fd until EOF and parse it.  Does not close fd. */
 int config_read(int fd, mb_config *cfg, mb_error *err);
+
+/* Same wire format for "exec": requires arg and pid, no rootfs keys. */
+int config_read_exec(int fd, mb_config *cfg, mb_error *err);
 
 /* Value of NAME in an env vector ("NAME=value"), or NULL. */
 const char *config_getenv(const mb_strv *env, const char *name);

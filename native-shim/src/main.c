@@ -1,6 +1,7 @@
 /* main.c - minibox-shim entry point: argv[1] selects the subcommand.
  *
  *   minibox-shim run     config on fd 3, reports on fd 4 (see report.h)
+ *   minibox-shim exec    run a program in a running container (enter.h)
  *
  * Further subcommands (exec into a running container, a detached monitor)
  * are added as rows of the table below.
@@ -10,8 +11,10 @@
 #include <unistd.h>
 
 #include "config.h"
+#include "enter.h"
 #include "error.h"
 #include "monitor.h"
+#include "network.h"
 #include "report.h"
 
 #define CONFIG_FD 3
@@ -48,6 +51,9 @@ struct command {
 
 static const struct command commands[] = {
     { "run", cmd_run },
+    { "exec", enter_cmd },
+    { "link-del", net_cmd_link_del },
+    { "net-attach", net_cmd_attach },
 };
 
 int main(int argc, char **argv)

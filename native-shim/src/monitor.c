@@ -12,7 +12,11 @@
 
 #include "cgroup.h"
 #include "child.h"
+#include "childio.h"
+#include "daemon.h"
 #include "namespaces.h"
+#include "network.h"
+#include "relay.h"
 #include "report.h"
 #include "signals.h"
 
@@ -71,7 +75,7 @@ static int read_verdict(int fd, char *line, size_t size, int *code)
 }
 
 /* Forward signals until the container init exits; returns its status. */
-static int forward_until_exit(pid_t pid, int sfd)
+int forward_until_exit(pid_t pid, int sfd)
 {
     struct signalfd_siginfo si;
     int status;
@@ -103,15 +107,16 @@ static int fail(const mb_error *err)
     return err->code;
 }
 
-/* Everything after a successful clone.  ctx pipes: parent ends only. */
-static int supervise(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx,
-                     int sfd)
+/* Everything after a successful clone up to the running program: 0, or
+ * the exit code of a failure that was reported.  ctx pipes: parent ends. */
+static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
 {
     char line[MB_ERRPIPE_MAX];
     mb_error err;
     int code;
 
-    if (cgroup_join(&cfg->cgroups, pid, &err) < 0)
+    if (cgroup_join(&cfg->cgroups, pid, &err) < 0
+        || net_parent_setup(&cfg->net, pid, &err) < 0)
         return abort_child(pid, &err);
     report_pid(pid);
     if (write(ctx->sync_wr, "x", 1) != 1) {
@@ -120,14 +125,13 @@ static int supervise(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx,
     }
     close(ctx->sync_wr);
     if (read_verdict(ctx->err_rd, line, sizeof(line), &code)) {
+        close(ctx->err_rd);
         reap(pid);
         report_error_line(code, line);
         return code;
     }
     close(ctx->err_rd);
-    code = forward_until_exit(pid, sfd);
-    report_exit(code);
-    return code;
+    return 0;
 }
 
 static int make_pipes(mb_child_ctx *ctx, mb_error *err)
@@ -148,13 +152,35 @@ static int make_pipes(mb_child_ctx *ctx, mb_error *err)
     return 0;
 }
 
+int monitor_start(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid)
+{
+    mb_error err;
+    pid_t child;
+
+    if (make_pipes(ctx, &err) < 0)
+        return fail(&err);
+    child = ns_clone(child_main, ctx,
+                     net_clone_flags(&cfg->net, MB_CLONE_NAMESPACES), &err);
+    close(ctx->sync_rd);
+    close(ctx->err_wr);
+    childio_close_child(ctx);
+    if (child < 0) {
+        close(ctx->sync_wr);
+        close(ctx->err_rd);
+        return fail(&err);
+    }
+    *pid = child;
+    return release(cfg, child, ctx);
+}
+
 int monitor_run(const mb_config *cfg)
 {
     mb_child_ctx ctx = { .cfg = cfg };
+    mb_parentio io;
     sigset_t set;
     mb_error err;
     pid_t pid;
-    int sfd;
+    int sfd, code;
 
     /* Block before clone: a signal arriving in between is queued, not
      * lost, and shows up on the signalfd once we listen. */
@@ -166,12 +192,18 @@ int monitor_run(const mb_config *cfg)
         mb_error_errno(&err, "signalfd");
         return fail(&err);
     }
-    if (make_pipes(&ctx, &err) < 0)
+    /* Detached: the monitor lives on in a fork of its own (daemon.c). */
+    if (cfg->opts.detach)
+        return daemon_run(cfg, sfd);
+    if (childio_prepare(&cfg->opts, 0, &ctx, &io, &err) < 0)
         return fail(&err);
-    pid = ns_clone(child_main, &ctx, &err);
-    close(ctx.sync_rd);
-    close(ctx.err_wr);
-    if (pid < 0)
-        return fail(&err);
-    return supervise(cfg, pid, &ctx, sfd);
+    code = monitor_start(cfg, &ctx, &pid);
+    if (code != 0)
+        return code;
+    if (io.master >= 0)
+        code = relay_until_exit(pid, sfd, io.master, cfg->opts.stdin_open);
+    else
+        code = forward_until_exit(pid, sfd);
+    report_exit(code);
+    return code;
 }

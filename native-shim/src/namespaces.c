@@ -10,7 +10,7 @@
  * on the stack; 1 MiB is plenty and costs nothing until touched. */
 #define CHILD_STACK_SIZE (1024 * 1024)
 
-pid_t ns_clone(int (*fn)(void *), void *arg, mb_error *err)
+pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err)
 {
     void *stack;
     pid_t pid;
@@ -22,7 +22,7 @@ pid_t ns_clone(int (*fn)(void *), void *arg, mb_error *err)
     /* SIGCHLD as exit signal makes the child waitable like a fork()ed one.
      * The stack grows down on every architecture we care about. */
     pid = clone(fn, (char *)stack + CHILD_STACK_SIZE,
-                MB_CLONE_NAMESPACES | SIGCHLD, arg);
+                flags | SIGCHLD, arg);
     if (pid < 0) {
         mb_error_errno(err, "clone");
         munmap(stack, CHILD_STACK_SIZE);

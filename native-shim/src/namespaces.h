@@ -2,6 +2,7 @@
 #ifndef MINIBOX_NAMESPACES_H
 #define MINIBOX_NAMESPACES_H
 
+#include <sched.h>
 #include <sys/types.h>
 
 #include "error.h"
@@ -12,7 +13,8 @@
 #define MB_CLONE_NAMESPACES \
     (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWUTS | CLONE_NEWIPC)
 
-/* clone() fn(arg) on its own stack; returns the host pid or -1. */
-pid_t ns_clone(int (*fn)(void *), void *arg, mb_error *err);
+/* clone() fn(arg) on its own stack into the namespaces in flags (normally
+ * MB_CLONE_NAMESPACES); returns the host pid or -1. */
+pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err);
 
 #endif

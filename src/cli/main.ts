@@ -1,5 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MiniboxError } from '../util/errors.js';
+import { networkOptions, registerNetworkCommands } from './network-options.js';
+import { lifecycleRunOptions, registerLifecycleCommands } from './lifecycle-options.js';
 
 /**
  * The minibox command line. Each command's code is loaded with a dynamic import() when it
@@ -33,7 +35,7 @@ function buildProgram(): Command {
     .exitOverride()
     .enablePositionalOptions(); // options after IMAGE belong to the container's command
 
-  resourceOptions(program.command('run'))
+  lifecycleRunOptions(networkOptions(resourceOptions(program.command('run'))))
     .description('Create and run a new container from an image')
     .usage('[OPTIONS] IMAGE [COMMAND] [ARG...]')
     .argument('<image>')
@@ -135,6 +137,7 @@ function buildProgram(): Command {
     .description('Remove one or more containers')
     .argument('<container...>')
     .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)', false)
+    .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
     .action(async (refs: string[], opts) => {
       const { rmCommand } = await import('./commands/containers.js');
       process.exitCode = await rmCommand(refs, opts);
@@ -190,6 +193,8 @@ function buildProgram(): Command {
       await statsCommand(refs, { all: opts.all, noStream: opts.stream === false, format: opts.format, trunc: opts.trunc });
     });
 
+  registerNetworkCommands(program);
+  registerLifecycleCommands(program);
   return program;
 }
 

@@ -9,14 +9,20 @@ import { containerDirs, removeContainerFiles } from '../container/store.js';
 import { isProcessAlive } from '../linux/process.js';
 import type { OciSpec } from '../container/spec.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
+import { applyMonitorRecord, readMonitorRecord } from '../container/exit-record.js';
 
 /**
  * Use cases over container records: list, inspect, remove. A record that says "running"
  * whose process is gone (monitor killed, host rebooted) is reported, and saved, as exited.
  */
 export async function reconcile(state: ContainerState): Promise<ContainerState> {
-  if (state.status !== 'running' || isProcessAlive(state.shimPid, state.shimStartTime)) return state;
-  const fixed: ContainerState = { ...state, status: 'exited', pid: 0, exitCode: state.exitCode || 255, finishedAt: state.finishedAt || new Date().toISOString() };
+  if (state.status !== 'running') return state;
+  // a detached container's C monitor records restarts and the exit (container/exit-record.ts)
+  const alive = isProcessAlive(state.shimPid, state.shimStartTime);
+  const folded = applyMonitorRecord(state, readMonitorRecord(containerDirs(statePaths(), state.id).dir), alive);
+  if (alive) return folded;
+  const fixed: ContainerState =
+    folded.status !== 'running' ? folded : { ...state, status: 'exited', pid: 0, exitCode: state.exitCode || 255, finishedAt: state.finishedAt || new Date().toISOString() };
   await writeContainerState(containerDirs(statePaths(), state.id).dir, fixed);
   return fixed;
 }
@@ -46,10 +52,14 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
         1,
       );
     }
+    // the stopped marker first: a monitor with a restart policy must not start it again
+    await fs.writeFile(path.join(containerDirs(paths, state.id).dir, 'stopped'), '').catch(() => undefined);
     if (state.shimPid && isProcessAlive(state.shimPid, state.shimStartTime)) process.kill(state.pid || state.shimPid, 'SIGKILL');
     await waitGone(state.shimPid, state.shimStartTime);
   }
   await containerCgroup(state.id).remove();
+  // ports, address, idle bridge/chains: the foreground run releases them itself, unless killed
+  await (await import('./network.js')).releaseNetwork(paths, state.id);
   await withLock(paths.locks, 'containers', async () => {
     const current = await readContainerState(containerDirs(paths, state.id).dir).catch(() => undefined);
     if (current) await removeContainerFiles(paths, state.id);

@@ -12,6 +12,8 @@ import { processStartTime } from '../linux/process.js';
 import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
 import { hostFacts } from '../linux/host.js';
 import { parseResources, type ResourceFlags } from '../container/resources.js';
+import { attachNetwork, planEnv, planNetwork, releaseNetwork, type NetworkFlags } from './network.js';
+import { hostname as hostHostname } from 'node:os';
 
 /**
  * `minibox run` in the foreground, top to bottom like bocker:
@@ -32,6 +34,11 @@ export interface RunRequest {
   platform?: string;
   onPullEvent?: PullListener;
   resources: ResourceFlags;
+  network?: NetworkFlags; // --network, -p, -P, --link, --dns, --add-host
+  detach?: boolean; // -d: a C monitor keeps the container (engine/lifecycle.ts)
+  tty?: boolean; // -t: a pty
+  restart?: string; // --restart policy, carried out by the monitor
+  onDetached?: (id: string) => void; // -d: told the id once the container runs
 }
 
 export async function runContainer(req: RunRequest): Promise<number> {
@@ -42,8 +49,11 @@ export async function runContainer(req: RunRequest): Promise<number> {
   }
   const image = await resolveImageForRun(paths, req.image);
   const id = newContainerId();
-  const hostname = req.hostname ?? id.slice(0, 12);
-  const proc = resolveProcess(image.config.config, { ...req, hostname }, process.env);
+  // validated before anything is created: bad flags leave nothing behind
+  const net = await planNetwork(paths, req.network ?? {}, image.config.config);
+  const hostname = req.hostname ?? (net.mode === 'host' ? hostHostname() : id.slice(0, 12));
+  const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...req.env];
+  const proc = resolveProcess(image.config.config, { ...req, env, hostname }, process.env);
   const limits = parseResources(req.resources, hostFacts());
   const { state, dirs } = await createContainer(paths, {
     id,
@@ -52,13 +62,21 @@ export async function runContainer(req: RunRequest): Promise<number> {
     imageId: image.imageId,
     autoRemove: req.autoRemove,
     spec: () =>
-      buildSpec({ id, process: proc, hostname, terminal: false, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits }),
+      buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits }),
   });
   const cgroup = containerCgroup(id);
+  let detached = false;
+  let netRecords: string[];
+  try {
+    netRecords = await attachNetwork(paths, { id, name: state.name, hostname }, net);
+  } catch (err) {
+    await removeContainerFiles(paths, id); // a port in use: no half-made container
+    throw err;
+  }
   try {
     cgroup.create();
     cgroup.apply(limits);
-    return await startAndWait(state, dirs, cgroup, {
+    const shimConfig: ShimConfig = {
       id,
       rootfs: dirs.rootfs,
       lowerDirs: image.snapshotDirs,
@@ -70,10 +88,22 @@ export async function runContainer(req: RunRequest): Promise<number> {
       env: proc.env,
       cgroups: cgroup.joinPaths,
       cgroupView: cgroup.viewSpec,
-    }, req.interactive);
+      netRecords,
+      run: { tty: req.tty === true, stdin: req.interactive },
+    };
+    if (req.detach) {
+      const { launchDetached, hostConfigOf } = await import('./lifecycle.js');
+      await launchDetached(dirs, state, shimConfig, cgroup, hostConfigOf(req, image.config.config.StopSignal));
+      detached = true;
+      req.onDetached?.(id);
+      return 0;
+    }
+    return await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true);
   } finally {
-    await cgroup.remove();
-    if (req.autoRemove) await removeContainerFiles(paths, id);
+    // detached: the monitor removes the cgroup when the container is gone for good; rm the rest
+    if (!detached) await releaseNetwork(paths, id);
+    if (!detached) await cgroup.remove();
+    if (req.autoRemove && !detached) await removeContainerFiles(paths, id);
   }
 }
 
@@ -96,7 +126,7 @@ async function startAndWait(
     for await (const ev of shim.events) {
       if (ev.kind === 'pid') await markRunning(dirs.dir, state, ev.pid, shim.child.pid ?? 0);
       else if (ev.kind === 'error') failure = new MiniboxError(ev.message.replace(/^minibox: /, ''), ev.code);
-      else status = ev.status;
+      else if (ev.kind === 'exit') status = ev.status;
     }
     const shimStatus = await exited;
     status ??= shimStatus;

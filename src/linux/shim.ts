@@ -24,6 +24,29 @@ export interface ShimConfig {
   env: string[];
   cgroups: string[];
   cgroupView?: string; // "v2" | "v1:<hierarchies>": the container's /sys/fs/cgroup
+  netRecords?: string[]; // "net.*" records from engine/network.ts (native-shim/src/netconfig.h)
+  run?: ShimRunOptions; // detached monitor, tty, restart (native-shim/src/runopts.h)
+}
+
+/** How the container runs: the keys of native-shim/src/runopts.h. */
+export interface ShimRunOptions {
+  detach?: boolean;
+  tty?: boolean;
+  stdin?: boolean;
+  log?: string; // json-file log (detached)
+  statedir?: string; // containers/<id>: started.json, exit.json, stopped
+  oom?: string; // the cgroup file with the oom_kill counter
+  restart?: string; // no | always | unless-stopped | on-failure[:N]
+}
+
+export function encodeRunOptions(o: ShimRunOptions | undefined): string[] {
+  if (!o) return [];
+  const out: string[] = [];
+  if (o.detach) out.push('detach=1');
+  if (o.tty) out.push('tty=1');
+  if (o.stdin) out.push('stdin=1');
+  for (const k of ['log', 'statedir', 'oom', 'restart'] as const) if (o[k]) out.push(`${k}=${o[k]}`);
+  return out;
 }
 
 export function shimPath(): string {
@@ -40,6 +63,8 @@ export function encodeShimConfig(c: ShimConfig): Buffer {
   for (const e of c.env) records.push(`env=${e}`);
   for (const g of c.cgroups) records.push(`cgroup=${g}`);
   if (c.cgroupView) records.push(`cgroupfs=${c.cgroupView}`);
+  if (c.netRecords) records.push(...c.netRecords);
+  records.push(...encodeRunOptions(c.run));
   for (const r of records) {
     if (r.includes('\0')) throw new MiniboxError(`invalid argument: NUL byte in ${r.slice(0, r.indexOf('='))}`);
   }
@@ -49,12 +74,16 @@ export function encodeShimConfig(c: ShimConfig): Buffer {
 export type ShimEvent =
   | { kind: 'pid'; pid: number }
   | { kind: 'error'; code: number; message: string }
-  | { kind: 'exit'; status: number };
+  | { kind: 'exit'; status: number }
+  | { kind: 'monitor'; pid: number } // detached: the monitor's pid
+  | { kind: 'started' }; // detached: running, the report ends here
 
 export function parseShimLine(line: string): ShimEvent | undefined {
   const [word, rest = ''] = splitOnce(line, ' ');
   if (word === 'pid') return { kind: 'pid', pid: Number(rest) };
   if (word === 'exit') return { kind: 'exit', status: Number(rest) };
+  if (word === 'monitor') return { kind: 'monitor', pid: Number(rest) };
+  if (word === 'started') return { kind: 'started' };
   if (word === 'error') {
     const [code, message = ''] = splitOnce(rest, ' ');
     return { kind: 'error', code: Number(code), message };
@@ -72,14 +101,24 @@ export interface RunningShim {
   events: AsyncIterable<ShimEvent>;
 }
 
-/** Spawn the shim in its own session (so terminal signals reach only us, and we forward them). */
+/**
+ * Spawn the shim in its own session (so terminal signals reach only us, and we forward them).
+ * With a terminal (-t in the foreground) it stays in ours instead: it owns the tty (raw mode,
+ * SIGWINCH) and Ctrl-C travels through the pty. Detached, nothing of Node's stdio is shared.
+ */
 export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {
+  return spawnShim('run', encodeShimConfig(config), stdin, config.run ?? {});
+}
+
+export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions): RunningShim {
   const bin = shimPath();
   if (!existsSync(bin)) throw new MiniboxError(`the shim ${bin} is missing: run 'npm run build' (or the setup script) first`);
-  const child = spawn(bin, ['run'], { stdio: [stdin, 'inherit', 'inherit', 'pipe', 'pipe'], detached: true });
+  const out = run.detach ? 'ignore' : 'inherit';
+  const terminal = run.tty === true && !run.detach;
+  const child = spawn(bin, [subcommand], { stdio: [stdin, out, out, 'pipe', 'pipe'], detached: !terminal });
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
-  configPipe.end(encodeShimConfig(config));
+  configPipe.end(configBytes);
   return { child, events: readEvents(child.stdio[4] as Readable) };
 }
 

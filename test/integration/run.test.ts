@@ -109,8 +109,8 @@ describe('inside the container', () => {
     expect(r.stdout).toBe(`${containerIdByName('hn').slice(0, 12)}\n`);
   });
 
-  it('has only lo in its network namespace, and it is up', async () => {
-    const r = await run(['--rm', 'busybox', 'sh', '-c', 'ip -o link; echo ---; tail -n +3 /proc/net/dev']);
+  it('has only lo in its network namespace with --network none, and it is up', async () => {
+    const r = await run(['--rm', '--network', 'none', 'busybox', 'sh', '-c', 'ip -o link; echo ---; tail -n +3 /proc/net/dev']);
     const [links, devs] = r.stdout.split('---\n');
     expect(links?.trim().split('\n')).toHaveLength(1);
     expect(links).toMatch(/^1: lo: <LOOPBACK,UP,LOWER_UP>/);

@@ -2,9 +2,11 @@ import { runContainer } from '../../engine/run.js';
 import type { ResourceFlags } from '../../container/resources.js';
 import { rendererFor, type PullRenderer } from '../progress/renderer.js';
 import type { PullEvent } from '../../image/pull/events.js';
+import { networkFlags, type NetworkOptionValues } from '../network-options.js';
+import type { LifecycleRunOptions } from '../lifecycle-options.js';
 
 /** Flags of `minibox run` as commander parsed them. */
-export interface RunOptions {
+export interface RunOptions extends NetworkOptionValues, LifecycleRunOptions {
   rm: boolean;
   name?: string;
   env: string[];
@@ -46,6 +48,11 @@ function runContainerWithPull(image: string, command: string[], opts: RunOptions
     interactive: opts.interactive,
     autoRemove: opts.rm,
     resources: resourceFlags(opts),
+    network: networkFlags(opts),
+    detach: opts.detach === true,
+    tty: opts.tty === true,
+    ...(opts.restart !== undefined ? { restart: opts.restart } : {}),
+    onDetached: (id) => process.stdout.write(`${id}\n`),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
     ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),

@@ -1,0 +1,87 @@
+// Run benchmark with networking: `minibox run --rm busybox true` on the default bridge
+// network vs `podman --runtime runc run --rm busybox true` on podman's default network.
+// Both from the same offline busybox OCI layout (images/busybox/out/busybox-oci): minibox
+// loads it into a private MINIBOX_ROOT; podman gets it through `skopeo copy` into an
+// oci-archive and `podman load`. Runs alternate per round; medians; ratio minibox/podman.
+//
+//   node bench/run-network.mjs [--runs 15]
+//
+// Needs: podman, skopeo, runc (apt-get install -y podman skopeo runc). Without podman the
+// minibox row is still measured and the ratio is null.
+import { execFileSync, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+export const name = 'run-network';
+export const title = 'run --rm busybox true on a bridge network: minibox vs podman (runc)';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const layout = path.join(repo, 'images', 'busybox', 'out', 'busybox-oci');
+const PODMAN_IMAGE = 'localhost/minibox-bench-busybox:latest';
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function timed(cmd, args, env) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
+  return ms;
+}
+
+const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
+
+function preparePodman(tmp) {
+  if (!have('podman') || !have('skopeo')) return false;
+  const archive = path.join(tmp, 'busybox.oci.tar');
+  execFileSync('skopeo', ['copy', '-q', `oci:${layout}`, `oci-archive:${archive}:${PODMAN_IMAGE}`]);
+  execFileSync('podman', ['load', '-q', '-i', archive], { stdio: 'ignore' });
+  return true;
+}
+
+export async function run(options = {}) {
+  const runs = Number(options.runs ?? 15);
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minibox-bench-net-'));
+  const env = { ...process.env, MINIBOX_ROOT: path.join(tmp, 'root') };
+  const mb = [path.join(repo, 'bin', 'minibox')];
+  try {
+    execFileSync(process.execPath, [...mb, 'load', '-q', '-i', layout], { env, stdio: 'ignore' });
+    const podman = preparePodman(tmp);
+    const podmanArgs = ['--runtime', 'runc', 'run', '--rm', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', PODMAN_IMAGE, 'true'];
+    // warm-up: page cache, first bridge creation, podman's network setup
+    timed(process.execPath, [...mb, 'run', '--rm', 'busybox', 'true'], env);
+    if (podman) timed('podman', podmanArgs, process.env);
+    const times = { minibox: [], podman: [] };
+    for (let i = 0; i < runs; i++) {
+      const order = i % 2 ? ['podman', 'minibox'] : ['minibox', 'podman'];
+      for (const who of order) {
+        if (who === 'minibox') times.minibox.push(timed(process.execPath, [...mb, 'run', '--rm', 'busybox', 'true'], env));
+        else if (podman) times.podman.push(timed('podman', podmanArgs, process.env));
+      }
+    }
+    const rows = [{ label: 'minibox run --rm busybox true (bridge)', median_ms: median(times.minibox), runs }];
+    if (podman) rows.push({ label: 'podman --runtime runc run --rm busybox true', median_ms: median(times.podman), runs });
+    const ratio = podman ? rows[0].median_ms / rows[1].median_ms : null;
+    return { name, title, config: { runs }, rows, ratio, summary: ratio === null ? 'podman not installed' : `minibox/podman = ${ratio.toFixed(2)}` };
+  } finally {
+    if (have('podman')) spawnSync('podman', ['rmi', '-f', PODMAN_IMAGE], { stdio: 'ignore' });
+    fs.rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+export function format(report) {
+  const lines = report.rows.map((r) => `  ${r.label.padEnd(48)} ${r.median_ms.toFixed(1).padStart(8)} ms`);
+  return [report.title, ...lines, `  ${report.summary}`].join('\n');
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '15' } } });
+  const report = await run(values);
+  console.log(format(report));
+}

@@ -1,0 +1,113 @@
+/* netcmd.c - network subcommands of minibox-shim, used by the CLI outside
+ * of a container start:
+ *
+ *   minibox-shim link-del NAME...      delete links (bridges at prune, a
+ *                                      veth at disconnect); missing = fine
+ *   minibox-shim net-attach PID BRIDGE BRIDGE_CIDR VETH IFNAME CIDR
+ *                                      connect a running container: veth
+ *                                      peer IFNAME born in PID's netns,
+ *                                      addressed and up from inside it
+ */
+#include "network.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <net/if.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "netlink.h"
+#include "report.h"
+
+int net_link_delete(const char *name, mb_error *err)
+{
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+    mb_nlmsg m;
+    int rc;
+
+    ifi.ifi_index = (int)if_nametoindex(name);
+    if (ifi.ifi_index == 0)
+        return 0;
+    nlm_init(&m, RTM_DELLINK, 0, &ifi, sizeof(ifi));
+    rc = nl_talk(&m);
+    if (rc < 0 && rc != -ENODEV)
+        return mb_error_with(err, -rc, "network: delete link %s", name);
+    return 0;
+}
+
+static int usage(const char *text)
+{
+    mb_error err;
+
+    mb_error_detail(&err, MB_EXIT_SETUP, "usage", "minibox-shim %s", text);
+    report_error(&err);
+    return err.code;
+}
+
+int net_cmd_link_del(int argc, char **argv)
+{
+    mb_error err;
+    int i;
+
+    if (argc < 3)
+        return usage("link-del NAME...");
+    for (i = 2; i < argc; i++)
+        if (net_link_delete(argv[i], &err) < 0) {
+            report_error(&err);
+            return err.code;
+        }
+    return 0;
+}
+
+/* Enter the netns of pid for good: this process does nothing else. */
+static int enter_netns(pid_t pid, mb_error *err)
+{
+    char path[64];
+    int fd, rc;
+
+    snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)pid);
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return mb_error_errno(err, "network: open %s", path);
+    rc = setns(fd, CLONE_NEWNET);
+    close(fd);
+    if (rc < 0)
+        return mb_error_errno(err, "network: setns %s", path);
+    return 0;
+}
+
+int net_cmd_attach(int argc, char **argv)
+{
+    mb_net_config n = { .mode = "bridge" };
+    mb_error err;
+    pid_t pid;
+    int master;
+
+    if (argc != 8)
+        return usage("net-attach PID BRIDGE BRIDGE_CIDR VETH IFNAME CIDR");
+    pid = (pid_t)atoi(argv[2]);
+    n.bridge = argv[3];
+    n.bridge_addr = argv[4];
+    n.veth = argv[5];
+    n.addr = argv[7];
+    if (pid <= 0)
+        return usage("net-attach: PID must be a positive number");
+    if (net_bridge_up(n.bridge, n.bridge_addr, &err) < 0)
+        goto fail;
+    master = (int)if_nametoindex(n.bridge);
+    if (master == 0) {
+        mb_error_errno(&err, "network: find interface %s", n.bridge);
+        goto fail;
+    }
+    if (net_veth_create(n.veth, master, argv[6], pid, &err) < 0
+        || enter_netns(pid, &err) < 0
+        || net_iface_configure(argv[6], n.addr, NULL, &err) < 0)
+        goto fail;
+    return 0;
+fail:
+    report_error(&err);
+    return err.code;
+}

@@ -1,0 +1,150 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { MiniboxError, describe } from '../../util/errors.js';
+import type { PortBinding } from './ports.js';
+
+/**
+ * minibox's firewall rules, through the iptables commands as Docker does, in chains of
+ * its own so they are easy to see (`iptables-save | grep -i minibox`) and remove:
+ *
+ *   nat    PREROUTING/OUTPUT  -m addrtype --dst-type LOCAL -j MINIBOX   (published ports: DNAT)
+ *   nat    POSTROUTING        -j MINIBOX-POSTROUTING                    (masquerade out; and
+ *          sources local to the host, 127.0.0.1 included, towards a bridge: the replies of a
+ *          DNATed 127.0.0.1 connection must come back through the host)
+ *   filter FORWARD            -j MINIBOX-FORWARD                        (accept to/from bridges)
+ *
+ * Rules are written exactly as iptables-save prints them, so "is it there?" is a string
+ * compare. Each change is one iptables-restore --noflush batch (all or nothing). Callers hold
+ * the store's network lock.
+ */
+export const NAT_CHAIN = 'MINIBOX';
+const POST_CHAIN = 'MINIBOX-POSTROUTING';
+const FWD_CHAIN = 'MINIBOX-FORWARD';
+
+const JUMPS = {
+  nat: [
+    `-A PREROUTING -m addrtype --dst-type LOCAL -j ${NAT_CHAIN}`,
+    `-A OUTPUT -m addrtype --dst-type LOCAL -j ${NAT_CHAIN}`,
+    `-A POSTROUTING -j ${POST_CHAIN}`,
+  ],
+  filter: [`-A FORWARD -j ${FWD_CHAIN}`],
+};
+
+function networkRules(bridge: string, subnet: string): { nat: string[]; filter: string[] } {
+  return {
+    nat: [
+      `-A ${POST_CHAIN} -s ${subnet} ! -o ${bridge} -j MASQUERADE`,
+      `-A ${POST_CHAIN} -o ${bridge} -m addrtype --src-type LOCAL -j MASQUERADE`,
+    ],
+    filter: [`-A ${FWD_CHAIN} -o ${bridge} -j ACCEPT`, `-A ${FWD_CHAIN} -i ${bridge} -j ACCEPT`],
+  };
+}
+
+export function portRule(b: PortBinding, ip: string, tag: string): string {
+  const dest = b.hostIp && b.hostIp !== '0.0.0.0' ? `-d ${b.hostIp}/32 ` : '';
+  return `-A ${NAT_CHAIN} ${dest}-p ${b.proto} -m ${b.proto} --dport ${b.hostPort} -m comment --comment ${tag} -j DNAT --to-destination ${ip}:${b.containerPort}`;
+}
+
+function run(cmd: string, args: string[], input?: string): string {
+  try {
+    return execFileSync(cmd, args, { input: input ?? '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (err) {
+    if (err && typeof err === 'object' && 'code' in err && err.code === 'ENOENT') {
+      throw new MiniboxError(`${cmd} not found: bridge networking needs iptables (apt-get install iptables)`);
+    }
+    const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : describe(err);
+    throw new MiniboxError(`${cmd} failed: ${stderr.split('\n')[0]}`);
+  }
+}
+
+/** The current ruleset, per table, as iptables-save prints it. */
+export function saveRules(): Map<string, string[]> {
+  const tables = new Map<string, string[]>();
+  let current: string[] = [];
+  for (const line of run('iptables-save', []).split('\n')) {
+    if (line.startsWith('*')) tables.set(line.slice(1), (current = []));
+    else if (line.startsWith(':') || line.startsWith('-A ')) current.push(line);
+  }
+  return tables;
+}
+
+/** Apply per-table command lines (-N/-A/-D/-F/-X) in one all-or-nothing batch. */
+function restore(batch: Record<string, string[]>): void {
+  let text = '';
+  for (const [table, lines] of Object.entries(batch)) if (lines.length > 0) text += `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
+  if (text !== '') run('iptables-restore', ['-w', '--noflush'], text);
+}
+
+const hasChain = (lines: string[], chain: string) => lines.some((l) => l.startsWith(`:${chain} `));
+
+/** Chains, jumps and the bridge's own rules, each added only when missing. */
+export function setupNetworkFirewall(bridge: string, subnet: string): void {
+  const saved = saveRules();
+  const nat = saved.get('nat') ?? [];
+  const filter = saved.get('filter') ?? [];
+  const rules = networkRules(bridge, subnet);
+  const batch = { nat: [] as string[], filter: [] as string[] };
+  for (const c of [NAT_CHAIN, POST_CHAIN]) if (!hasChain(nat, c)) batch.nat.push(`-N ${c}`);
+  if (!hasChain(filter, FWD_CHAIN)) batch.filter.push(`-N ${FWD_CHAIN}`);
+  batch.nat.push(...[...JUMPS.nat, ...rules.nat].filter((r) => !nat.includes(r)));
+  batch.filter.push(...[...JUMPS.filter, ...rules.filter].filter((r) => !filter.includes(r)));
+  restore(batch);
+  enableForwarding();
+}
+
+const deletion = (line: string) => `-D ${line.slice(3)}`;
+
+/** Remove these bridges' rules; with lastNetwork also the jumps and the chains themselves. */
+export function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean): void {
+  const saved = saveRules();
+  const batch: Record<string, string[]> = {};
+  const ours = [NAT_CHAIN, POST_CHAIN, FWD_CHAIN];
+  const onBridge = (l: string) => bridges.some((b) => new RegExp(`-[io] ${b}( |$)`).test(l));
+  for (const [table, lines] of saved) {
+    const rules = lines.filter((l) => l.startsWith('-A '));
+    const inOurs = (l: string) => ours.some((c) => l.startsWith(`-A ${c} `));
+    batch[table] = rules.filter((l) => inOurs(l) && onBridge(l)).map(deletion);
+    if (!lastNetwork) continue;
+    const jumps = rules.filter((l) => !inOurs(l) && ours.some((c) => l.endsWith(`-j ${c}`)));
+    batch[table] = [...jumps.map(deletion), ...ours.filter((c) => hasChain(lines, c)).flatMap((c) => [`-F ${c}`, `-X ${c}`])];
+  }
+  restore(batch);
+  if (lastNetwork) restoreForwarding();
+}
+
+export function addPortRules(rules: string[]): void {
+  restore({ nat: rules });
+}
+
+/** Delete the DNAT rules carrying this tag (a container's), whatever else changed meanwhile. */
+export function removePortRules(tag: string): void {
+  const nat = saveRules().get('nat') ?? [];
+  restore({ nat: nat.filter((l) => l.startsWith(`-A ${NAT_CHAIN} `) && l.includes(`--comment ${tag} `)).map(deletion) });
+}
+
+const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+let forwardFile = ''; // set by the engine: where the value found before minibox is remembered
+
+export function setForwardingMemo(file: string): void {
+  forwardFile = file;
+}
+
+/** Routing for the containers' outbound traffic, as Docker does; the old value is kept. */
+function enableForwarding(): void {
+  const now = readFileSync(IP_FORWARD, 'utf8').trim();
+  if (now === '1') return;
+  if (forwardFile) writeFileSync(forwardFile, now);
+  writeFileSync(IP_FORWARD, '1');
+}
+
+function restoreForwarding(): void {
+  if (!forwardFile) return;
+  try {
+    const before = readFileSync(forwardFile, 'utf8').trim();
+    if (before !== '0') return;
+    writeFileSync(IP_FORWARD, before);
+    writeFileSync(forwardFile, '');
+  } catch {
+    // minibox did not change it
+  }
+}

@@ -1,0 +1,42 @@
+import { execFileSync } from 'node:child_process';
+import { shimPath } from '../shim.js';
+import { MiniboxError } from '../../util/errors.js';
+
+/**
+ * Network work done by minibox-shim outside of a container start (netlink is C's job;
+ * minibox never runs `ip`): deleting links, and attaching a running container to one
+ * more network. The start-time setup goes through the config records built here.
+ */
+export interface BridgeAttachment {
+  bridge: string;
+  bridgeCidr: string; // gateway/prefix: the bridge's own address
+  veth: string;
+  cidr: string; // the container's address/prefix
+  gateway: string;
+}
+
+export function bridgeRecords(a: BridgeAttachment): string[] {
+  return ['net.mode=bridge', `net.bridge=${a.bridge}`, `net.bridge_addr=${a.bridgeCidr}`, `net.veth=${a.veth}`, `net.addr=${a.cidr}`, `net.gateway=${a.gateway}`];
+}
+
+export function etcRecords(files: Record<string, string>): string[] {
+  return Object.entries(files).map(([dest, src]) => `net.etc=${dest}:${src}`);
+}
+
+function shim(args: string[]): void {
+  try {
+    execFileSync(shimPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+  } catch (err) {
+    const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : String(err);
+    throw new MiniboxError(stderr.replace(/^minibox: /, '') || `minibox-shim ${args[0]} failed`);
+  }
+}
+
+/** Delete links by name (missing ones are fine). */
+export function deleteLinks(names: string[]): void {
+  if (names.length > 0) shim(['link-del', ...names]);
+}
+
+export function attachRunning(pid: number, a: BridgeAttachment, ifname: string): void {
+  shim(['net-attach', String(pid), a.bridge, a.bridgeCidr, a.veth, ifname, a.cidr]);
+}

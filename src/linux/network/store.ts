@@ -1,0 +1,144 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { StatePaths } from '../../util/paths.js';
+import { readJsonFile, writeJsonAtomic } from '../../util/atomic.js';
+import { errnoCode, MiniboxError } from '../../util/errors.js';
+import { chooseSubnet, formatSubnet, gatewayOf, hostRoutes, overlaps, parseSubnet } from './addr.js';
+import type { PortBinding } from './ports.js';
+import type { HostEntry } from './etcfiles.js';
+
+/**
+ * Network state under $MINIBOX_ROOT/network/:
+ *   networks/<name>.json   a network's definition (subnet, gateway, bridge)
+ *   endpoints/<id>.json    one container's attachment: its addresses, published ports,
+ *                          the ports it exposes (for links); present while it runs
+ * Allocation = a scan of endpoints/ under the "network" lock, so there is one source of
+ * truth per container and nothing to reconcile between two files.
+ */
+export const DEFAULT_NETWORK = 'bridge';
+export const DEFAULT_BRIDGE = 'minibox0';
+
+export interface NetworkDef {
+  name: string;
+  id: string;
+  driver: 'bridge';
+  subnet: string;
+  gateway: string;
+  bridge: string;
+  created: string;
+}
+
+export interface Endpoint {
+  network: string;
+  bridge: string;
+  ip: string;
+  prefix: number;
+  gateway: string;
+  veth: string; // host side
+  ifname: string; // inside: eth0, eth1...
+  aliases: string[]; // names this container answers to on the network
+}
+
+export interface ContainerNet {
+  id: string;
+  name: string;
+  hostname: string;
+  endpoints: Endpoint[];
+  ports: PortBinding[];
+  exposed: string[]; // "3306/tcp": image ExposedPorts plus published container ports
+  tag: string; // comment on its iptables rules
+  extraHosts: HostEntry[]; // --add-host and links: kept to rewrite /etc/hosts later
+}
+
+export interface NetworkPaths {
+  dir: string;
+  networks: string;
+  endpoints: string;
+  forwardMemo: string;
+}
+
+export function networkPaths(paths: StatePaths): NetworkPaths {
+  const dir = path.join(paths.root, 'network');
+  return { dir, networks: path.join(dir, 'networks'), endpoints: path.join(dir, 'endpoints'), forwardMemo: path.join(dir, 'ip_forward.before') };
+}
+
+async function readDirJson<T>(dir: string): Promise<T[]> {
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return [];
+    throw err;
+  }
+  const out: T[] = [];
+  for (const n of names.filter((f) => f.endsWith('.json') && !f.startsWith('.'))) {
+    try {
+      out.push((await readJsonFile(path.join(dir, n))) as T); // written by us
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  return out;
+}
+
+export const listNetworks = (np: NetworkPaths) => readDirJson<NetworkDef>(np.networks);
+export const listEndpoints = (np: NetworkPaths) => readDirJson<ContainerNet>(np.endpoints);
+
+export async function readEndpoint(np: NetworkPaths, id: string): Promise<ContainerNet | undefined> {
+  try {
+    return (await readJsonFile(path.join(np.endpoints, `${id}.json`))) as ContainerNet;
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+export async function writeEndpoint(np: NetworkPaths, ep: ContainerNet): Promise<void> {
+  await fs.mkdir(np.endpoints, { recursive: true });
+  await writeJsonAtomic(path.join(np.endpoints, `${ep.id}.json`), ep);
+}
+
+export async function removeEndpoint(np: NetworkPaths, id: string): Promise<void> {
+  await fs.rm(path.join(np.endpoints, `${id}.json`), { force: true });
+}
+
+function networkFile(np: NetworkPaths, name: string): string {
+  return path.join(np.networks, `${name}.json`);
+}
+
+export async function findNetwork(np: NetworkPaths, nameOrId: string): Promise<NetworkDef | undefined> {
+  const all = await listNetworks(np);
+  return all.find((n) => n.name === nameOrId) ?? all.find((n) => nameOrId.length >= 3 && n.id.startsWith(nameOrId));
+}
+
+/** A new bridge network; without a subnet, the first free candidate. Caller holds the lock. */
+export async function createNetworkDef(np: NetworkPaths, name: string, subnet?: string): Promise<NetworkDef> {
+  const existing = await listNetworks(np);
+  if (existing.some((n) => n.name === name)) throw new MiniboxError(`network with name ${name} already exists`, 1);
+  const used = existing.map((n) => parseSubnet(n.subnet));
+  const ours = new Set(used.map(formatSubnet));
+  // a route of one of our own bridges is not a collision with the host
+  const routes = hostRoutes().filter((r) => !ours.has(formatSubnet(r)));
+  const chosen = subnet !== undefined ? parseSubnet(subnet) : chooseSubnet(routes, used);
+  if (subnet !== undefined && used.some((u) => overlaps(u, chosen))) {
+    throw new MiniboxError(`invalid pool request: Pool overlaps with other one on this address space`);
+  }
+  const id = randomBytes(32).toString('hex');
+  const def: NetworkDef = {
+    name,
+    id,
+    driver: 'bridge',
+    subnet: formatSubnet(chosen),
+    gateway: gatewayOf(chosen),
+    bridge: name === DEFAULT_NETWORK ? DEFAULT_BRIDGE : `mbxbr${id.slice(0, 10)}`,
+    created: new Date().toISOString(),
+  };
+  await fs.mkdir(np.networks, { recursive: true });
+  await writeJsonAtomic(networkFile(np, name), def);
+  return def;
+}
+
+export async function removeNetworkDef(np: NetworkPaths, name: string): Promise<void> {
+  await fs.rm(networkFile(np, name), { force: true });
+}

@@ -1,0 +1,52 @@
+import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { makeStateRoot, minibox } from '../helpers/minibox.js';
+import { leakcheck } from '../helpers/leakcheck.js';
+import { ensureBusyboxLayout } from '../helpers/busybox.js';
+import { removeAll } from '../helpers/detached.js';
+
+/** exec into a running detached container: namespaces, cgroup, env, -w, -u, exit codes. */
+let root: string;
+let cleanup: () => void;
+const mb = (...args: string[]) => minibox(args, { root });
+
+beforeAll(async () => {
+  ({ root, cleanup } = makeStateRoot());
+  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
+});
+afterEach(async () => removeAll(root));
+afterAll(() => {
+  cleanup();
+  expect(leakcheck()).toEqual([]);
+});
+
+it("sees the container's processes, hostname and files; passes the exit code", async () => {
+  await mb('run', '-d', '--name', 'ex', '-h', 'box', '-e', 'FROM=image', 'busybox', 'sh', '-c', 'echo x > /marker; sleep 60');
+  await new Promise((r) => setTimeout(r, 200));
+  const r = await mb('exec', 'ex', 'sh', '-c', 'hostname; cat /marker; ps -o pid,comm | sed -n 2p; echo $FROM');
+  expect(r).toMatchObject({ code: 0, stdout: 'box\nx\n    1 sleep\nimage\n' });
+  expect((await mb('exec', 'ex', 'sh', '-c', 'exit 42')).code).toBe(42);
+  const nf = await mb('exec', 'ex', 'no-such');
+  expect(nf.code).toBe(127);
+});
+
+it('-e, -w, -u', async () => {
+  await mb('run', '-d', '--name', 'ew', 'busybox', 'sleep', '60');
+  expect((await mb('exec', '-e', 'A=1', '-w', '/tmp', 'ew', 'sh', '-c', 'echo $A; pwd')).stdout).toBe('1\n/tmp\n');
+  expect((await mb('exec', '-u', 'nobody', 'ew', 'id', '-u')).stdout).toBe('65534\n');
+  expect((await mb('exec', '-u', '1000:1000', 'ew', 'id')).stdout).toBe('uid=1000 gid=1000\n');
+});
+
+it('exec -d runs on in the background', async () => {
+  await mb('run', '-d', '--name', 'ed', 'busybox', 'sleep', '60');
+  expect((await mb('exec', '-d', 'ed', 'sh', '-c', 'sleep 0.2; echo done > /bg')).code).toBe(0);
+  await new Promise((r) => setTimeout(r, 600));
+  expect((await mb('exec', 'ed', 'cat', '/bg')).stdout).toBe('done\n');
+});
+
+it('on a stopped container: not running, exit 1', async () => {
+  const id = (await mb('run', '-d', '--name', 'es', 'busybox', 'true')).stdout.trim();
+  await mb('wait', 'es');
+  const r = await mb('exec', 'es', 'true');
+  expect(r).toMatchObject({ code: 1, stderr: `minibox: container ${id} is not running\n` });
+  expect((await mb('exec', 'nope', 'true')).stderr).toBe('minibox: No such container: nope\n');
+});

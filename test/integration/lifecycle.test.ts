@@ -35,6 +35,16 @@ describe('run -d', () => {
     expect((await mb('ps', '--format', '{{.Names}} {{.State}}')).stdout).toBe('bg running\n');
   });
 
+  it("the container's monitor is the C shim and stays under 1 MiB of RSS", async () => {
+    const id = (await mb('run', '-d', '--name', 'rss', 'busybox', 'sleep', '30')).stdout.trim();
+    const monitor = state(id).shimPid as number;
+    expect(readFileSync(`/proc/${monitor}/comm`, 'utf8').trim()).toBe('minibox-shim');
+    const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${monitor}/status`, 'utf8'))?.[1]);
+    console.log(`monitor RSS: ${rssKiB} KiB`);
+    expect(rssKiB).toBeGreaterThan(0);
+    expect(rssKiB).toBeLessThanOrEqual(1024);
+  });
+
   it('logs: both streams, --tail, -t, -f until exit', async () => {
     await mb('run', '-d', '--name', 'lg', 'busybox', 'sh', '-c', 'echo out; echo err >&2; echo two; sleep 1; echo late');
     const f = await mb('logs', '-f', 'lg');

@@ -17,7 +17,7 @@ export async function createNetwork(name: string, driver: string, subnet?: strin
   if (PREDEFINED.includes(name)) throw new MiniboxError(`operation is not permitted on predefined ${name} network`, 1);
   if (!/^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/.test(name)) throw new MiniboxError(`invalid network name "${name}"`);
   const paths = statePaths();
-  return withLock(paths.locks, 'network', () => createNetworkDef(netPaths(paths), name, subnet));
+  return withLock(netPaths(paths).locks, 'network', () => createNetworkDef(netPaths(paths), name, subnet));
 }
 
 export interface NetworkRow {
@@ -66,7 +66,7 @@ export async function removeNetwork(name: string): Promise<void> {
   if (PREDEFINED.includes(name)) throw new MiniboxError(`${name} is a pre-defined network and cannot be removed`, 1);
   const paths = statePaths();
   const np = netPaths(paths);
-  await withLock(paths.locks, 'network', async () => {
+  await withLock(netPaths(paths).locks, 'network', async () => {
     const def = await resolveNetwork(paths, name).catch(() => undefined);
     if (!def) throw new MiniboxError(`network ${name} not found`, 1);
     if ((await listEndpoints(np)).some((c) => c.endpoints.some((e) => e.network === def.name))) {
@@ -82,7 +82,7 @@ export async function connectContainer(netName: string, ref: string, aliases: st
   const np = netPaths(paths);
   const def = await resolveNetwork(paths, netName);
   const state = await findContainer(paths, ref);
-  await withLock(paths.locks, 'network', async () => {
+  await withLock(netPaths(paths).locks, 'network', async () => {
     const c = await readEndpoint(np, state.id);
     if (state.status !== 'running' || !state.pid) throw new MiniboxError(`container ${state.name} is not running`);
     if (!c) throw new MiniboxError(`container ${state.name} has no bridge network (--network none or host) to add to`);
@@ -106,7 +106,7 @@ export async function disconnectContainer(netName: string, ref: string): Promise
   const np = netPaths(paths);
   const def = await resolveNetwork(paths, netName);
   const state = await findContainer(paths, ref);
-  await withLock(paths.locks, 'network', async () => {
+  await withLock(netPaths(paths).locks, 'network', async () => {
     const c = await readEndpoint(np, state.id);
     const ep = c?.endpoints.find((e) => e.network === def.name);
     if (!c || !ep) throw new MiniboxError(`container ${state.id} is not connected to network ${def.name}`);
@@ -124,7 +124,7 @@ export async function disconnectContainer(netName: string, ref: string): Promise
 export async function pruneNetworks(): Promise<string[]> {
   const paths = statePaths();
   const np = netPaths(paths);
-  return withLock(paths.locks, 'network', async () => {
+  return withLock(netPaths(paths).locks, 'network', async () => {
     const used = new Set((await listEndpoints(np)).flatMap((c) => c.endpoints.map((e) => e.network)));
     const defs = await listNetworks(np);
     const idle = defs.filter((d) => !used.has(d.name));

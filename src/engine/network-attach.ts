@@ -1,4 +1,5 @@
 import type { StatePaths } from '../util/paths.js';
+import { containerDirs } from '../container/store.js';
 import { MiniboxError } from '../util/errors.js';
 import { allocateIp } from '../linux/network/ipam.js';
 import { clashes, hostListeners, type Listener, type PortBinding, type PortSpec } from '../linux/network/ports.js';
@@ -88,7 +89,7 @@ export interface ConnectRequest {
 
 export async function connectLocked(paths: StatePaths, np: NetworkPaths, r: ConnectRequest): Promise<string[]> {
   const all = (await listEndpoints(np)).filter((c) => c.id !== r.id);
-  const c: ContainerNet = { id: r.id, name: r.name, hostname: r.hostname, endpoints: [], ports: [], exposed: r.plan.exposed, tag: `mbx-${r.id.slice(0, 12)}`, extraHosts: r.extraHosts };
+  const c: ContainerNet = { id: r.id, name: r.name, hostname: r.hostname, endpoints: [], ports: [], exposed: r.plan.exposed, tag: `mbx-${r.id.slice(0, 12)}`, dir: containerDirs(paths, r.id).dir, extraHosts: r.extraHosts };
   c.ports = choosePorts(r.plan.ports, all, c, r.plan.ports.length > 0 ? hostListeners() : []);
   const ep = await addEndpoint(np, all, r.network, c, r.plan.aliases);
   await writeEndpoint(np, c);

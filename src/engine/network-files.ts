@@ -47,11 +47,11 @@ async function writeInPlace(file: string, content: string): Promise<void> {
 }
 
 /** Rewrite the hosts files of every container sharing a user network with `changed`. */
-export async function refreshPeers(paths: StatePaths, changedNetworks: string[], all: ContainerNet[]): Promise<void> {
+export async function refreshPeers(_paths: StatePaths, changedNetworks: string[], all: ContainerNet[]): Promise<void> {
   const user = changedNetworks.filter((n) => n !== DEFAULT_NETWORK);
   if (user.length === 0) return;
   for (const c of all.filter((x) => x.endpoints.some((e) => user.includes(e.network)))) {
-    await writeInPlace(path.join(containerDirs(paths, c.id).dir, 'hosts'), hostsFor(c, all));
+    await writeInPlace(path.join(c.dir, 'hosts'), hostsFor(c, all));
   }
 }
 

@@ -56,7 +56,7 @@ export async function resolveNetwork(paths: StatePaths, name: string): Promise<N
   const found = await findNetwork(np, name);
   if (found) return found;
   if (name !== DEFAULT_NETWORK) throw new MiniboxError(`network ${name} not found`);
-  return withLock(paths.locks, 'network', async () => (await findNetwork(np, name)) ?? createNetworkDef(np, name));
+  return withLock(netPaths(paths).locks, 'network', async () => (await findNetwork(np, name)) ?? createNetworkDef(np, name));
 }
 
 function exposedKeys(image: ImageRuntimeConfig, ports: PortSpec[]): string[] {
@@ -123,7 +123,7 @@ export async function attachNetwork(paths: StatePaths, ctx: AttachContext, plan:
   if (plan.mode !== 'bridge' || !plan.network) {
     const files = await writeEtcFiles(paths, ctx.id, {
       hostname: ctx.hostname,
-      hosts: hostsFor({ id: ctx.id, name: ctx.name, hostname: ctx.hostname, endpoints: [], ports: [], exposed: [], tag: '', extraHosts }, []),
+      hosts: hostsFor({ id: ctx.id, name: ctx.name, hostname: ctx.hostname, endpoints: [], ports: [], exposed: [], tag: '', dir: '', extraHosts }, []),
       dns: plan.dns,
       hostMode: plan.mode === 'host',
     });
@@ -131,7 +131,7 @@ export async function attachNetwork(paths: StatePaths, ctx: AttachContext, plan:
   }
   const network = plan.network;
   const np = netPaths(paths);
-  return withLock(paths.locks, 'network', async () => {
+  return withLock(netPaths(paths).locks, 'network', async () => {
     try {
       return await connectLocked(paths, np, { ...ctx, network, plan, extraHosts });
     } catch (err) {
@@ -151,7 +151,7 @@ export async function attachNetwork(paths: StatePaths, ctx: AttachContext, plan:
 export async function releaseNetwork(paths: StatePaths, id: string): Promise<void> {
   const np = netPaths(paths);
   if (!(await readEndpoint(np, id))) return;
-  await withLock(paths.locks, 'network', () => releaseLocked(paths, np, id));
+  await withLock(netPaths(paths).locks, 'network', () => releaseLocked(paths, np, id));
 }
 
 /** A container's published ports (empty when it is not running or publishes none). */

@@ -25,6 +25,7 @@ const fetchFrom = (url: string) => ['sh', '-c', `for i in $(seq 100); do wget -q
 
 beforeAll(async () => {
   ({ root, cleanup } = makeStateRoot());
+  foreignLinks = new Set(readdirSync('/sys/class/net'));
   expect((await mb(['load', '-q', '-i', await ensureBusyboxLayout()])).code).toBe(0);
   const web = await buildImage({ name: 'docker.io/library/webimg:latest', base: 'busybox', config: { Cmd: SERVE, ExposedPorts: { '80/tcp': {}, '8081/tcp': {} } } });
   expect((await mb(['load', '-q', '-i', web.layoutDir])).code).toBe(0);
@@ -41,10 +42,11 @@ afterAll(async () => {
 });
 
 function endpointOf(name: string): { ip: string; ports: Array<{ hostPort: number; containerPort: number }> } {
-  const dir = path.join(root, 'network', 'endpoints');
+  // network state is host-wide (one bridge per host), so pick this file's containers by dir
+  const dir = path.join(process.env.MINIBOX_NETWORK_STATE ?? '/run/minibox/network', 'endpoints');
   for (const f of readdirSync(dir)) {
     const ep = JSON.parse(readFileSync(path.join(dir, f), 'utf8'));
-    if (ep.name === name) return { ip: ep.endpoints[0].ip, ports: ep.ports };
+    if (ep.name === name && ep.dir.startsWith(root)) return { ip: ep.endpoints[0].ip, ports: ep.ports };
   }
   throw new Error(`no endpoint for ${name}`);
 }
@@ -80,8 +82,10 @@ function containerCount(): number {
   return existsSync(dir) ? readdirSync(dir).length : 0;
 }
 
+let foreignLinks = new Set<string>(); // left by something else on this host before this file ran
+
 function ourLinks(): string[] {
-  return readdirSync('/sys/class/net').filter((l) => l.startsWith('mbx') || l.startsWith('minibox'));
+  return readdirSync('/sys/class/net').filter((l) => (l.startsWith('mbx') || l.startsWith('minibox')) && !foreignLinks.has(l));
 }
 
 describe('interfaces and /etc files', () => {

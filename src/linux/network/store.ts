@@ -9,7 +9,7 @@ import type { PortBinding } from './ports.js';
 import type { HostEntry } from './etcfiles.js';
 
 /**
- * Network state under $MINIBOX_ROOT/network/:
+ * Network state under /run/minibox/network/ (see networkPaths):
  *   networks/<name>.json   a network's definition (subnet, gateway, bridge)
  *   endpoints/<id>.json    one container's attachment: its addresses, published ports,
  *                          the ports it exposes (for links); present while it runs
@@ -48,6 +48,7 @@ export interface ContainerNet {
   ports: PortBinding[];
   exposed: string[]; // "3306/tcp": image ExposedPorts plus published container ports
   tag: string; // comment on its iptables rules
+  dir: string; // the container's state dir (its hosts file), whatever its MINIBOX_ROOT
   extraHosts: HostEntry[]; // --add-host and links: kept to rewrite /etc/hosts later
 }
 
@@ -56,11 +57,23 @@ export interface NetworkPaths {
   networks: string;
   endpoints: string;
   forwardMemo: string;
+  locks: string;
 }
 
-export function networkPaths(paths: StatePaths): NetworkPaths {
-  const dir = path.join(paths.root, 'network');
-  return { dir, networks: path.join(dir, 'networks'), endpoints: path.join(dir, 'endpoints'), forwardMemo: path.join(dir, 'ip_forward.before') };
+/**
+ * Host-wide, not per MINIBOX_ROOT: the bridge, its subnet and the firewall chains are
+ * one per host, so two state roots (tests, a user's /var/lib/minibox) must allocate from
+ * one table and agree on when the last user is gone. Runtime state, like the bridges.
+ */
+export function networkPaths(_paths?: StatePaths): NetworkPaths {
+  const dir = process.env.MINIBOX_NETWORK_STATE ?? '/run/minibox/network';
+  return {
+    dir,
+    networks: path.join(dir, 'networks'),
+    endpoints: path.join(dir, 'endpoints'),
+    forwardMemo: path.join(dir, 'ip_forward.before'),
+    locks: path.join(dir, 'locks'),
+  };
 }
 
 async function readDirJson<T>(dir: string): Promise<T[]> {

@@ -41,7 +41,7 @@ describe('host ports', () => {
     const listeners = [{ proto: 'tcp' as const, ip: '0.0.0.0', port: 32768 }];
     const got = choosePorts(parsePortSpec('80').concat(parsePortSpec('81')), [], { id: 'x', name: 'web' }, listeners);
     expect(got.map((b) => b.hostPort)).toEqual([32769, 32770]);
-    const other = { id: 'o', name: 'o', hostname: 'o', endpoints: [], exposed: [], tag: '', extraHosts: [], ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }] };
+    const other = { id: 'o', name: 'o', hostname: 'o', endpoints: [], exposed: [], tag: '', dir: '', extraHosts: [], ports: [{ hostIp: '0.0.0.0', hostPort: 8080, containerPort: 80, proto: 'tcp' as const }] };
     expect(() => choosePorts(parsePortSpec('8080:80'), [other], { id: 'x', name: 'web' }, [])).toThrow('Bind for 0.0.0.0:8080 failed: port is already allocated');
   });
 });

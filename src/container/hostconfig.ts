@@ -10,6 +10,15 @@ export interface HostConfig {
   tty: boolean;
   interactive: boolean;
   stopSignal: string; // the image's StopSignal, default SIGTERM
+  network?: {
+    network?: string;
+    publish?: string[];
+    publishAll?: boolean;
+    links?: string[];
+    dns?: string[];
+    addHosts?: string[];
+    aliases?: string[];
+  }; // the run's network flags, so `start` attaches the container the same way again
 }
 
 export const DEFAULT_HOST_CONFIG: HostConfig = { restart: 'no', tty: false, interactive: false, stopSignal: 'SIGTERM' };

@@ -24,6 +24,8 @@ export async function reconcile(state: ContainerState): Promise<ContainerState> 
   const fixed: ContainerState =
     folded.status !== 'running' ? folded : { ...state, status: 'exited', pid: 0, exitCode: state.exitCode || 255, finishedAt: state.finishedAt || new Date().toISOString() };
   await writeContainerState(containerDirs(statePaths(), state.id).dir, fixed);
+  // the container is gone: its address, published ports and (if last) the bridge go too
+  await (await import('./network.js')).releaseNetwork(statePaths(), state.id);
   return fixed;
 }
 

@@ -9,6 +9,10 @@ import { containerDirs, type ContainerDirs } from '../container/store.js';
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { readMonitorRecord } from '../container/exit-record.js';
 import { readHostConfig, validRestartPolicy, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
+import { attachNetwork, planNetwork, releaseNetwork, type NetworkFlags } from './network.js';
+import { resolveImageForRun } from '../image/resolve.js';
+import type { ImageRuntimeConfig } from '../image/config.js';
+import type { StatePaths } from '../util/paths.js';
 import type { OciSpec } from '../container/spec.js';
 import { startShim, type ShimConfig } from '../linux/shim.js';
 import { isProcessAlive, processStartTime } from '../linux/process.js';
@@ -20,10 +24,19 @@ import { reconcile } from './containers.js';
  * leaves a C monitor (native-shim/src/daemon.c) holding the container; stop, kill, restart and
  * wait act on the recorded pids, never on a recycled one (pidfd + parent check).
  */
-export function hostConfigOf(req: { restart?: string; tty?: boolean; interactive: boolean }, stopSignal?: string): HostConfig {
+export function hostConfigOf(
+  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags },
+  stopSignal?: string,
+): HostConfig {
   const restart = req.restart ?? 'no';
   if (!validRestartPolicy(restart)) throw new MiniboxError(`invalid restart policy: ${restart}`, 125);
-  return { restart, tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM' };
+  return {
+    restart,
+    tty: req.tty === true,
+    interactive: req.interactive,
+    stopSignal: stopSignal || 'SIGTERM',
+    ...(req.network ? { network: req.network } : {}),
+  };
 }
 
 export function logPath(dir: string, id: string): string {
@@ -199,6 +212,7 @@ export async function startContainer(ref: string): Promise<ContainerState> {
   try {
     cgroup.create();
     cgroup.apply(limitsOf(spec));
+    const netRecords = await reattachNetwork(paths, state, spec, hc);
     await launchDetached(dirs, state, {
       id: state.id,
       rootfs: dirs.rootfs,
@@ -211,12 +225,27 @@ export async function startContainer(ref: string): Promise<ContainerState> {
       env: spec.process.env,
       cgroups: cgroup.joinPaths,
       cgroupView: cgroup.viewSpec,
+      netRecords,
     }, cgroup, hc);
   } catch (err) {
+    await releaseNetwork(paths, state.id);
     await cgroup.remove();
     throw err;
   }
   return readContainerState(dirs.dir);
+}
+
+/** start: the network of the run (address, ports, hosts entries) made again from its flags. */
+async function reattachNetwork(paths: StatePaths, state: ContainerState, spec: OciSpec, hc: HostConfig): Promise<string[]> {
+  await releaseNetwork(paths, state.id); // whatever an earlier run left, e.g. after a crash
+  let imageConfig: ImageRuntimeConfig = {};
+  try {
+    imageConfig = (await resolveImageForRun(paths, state.imageId)).config.config;
+  } catch {
+    // image removed with rmi -f: -P then has no ExposedPorts to publish
+  }
+  const plan = await planNetwork(paths, hc.network ?? {}, imageConfig);
+  return attachNetwork(paths, { id: state.id, name: state.name, hostname: spec.hostname }, plan);
 }
 
 export async function restartContainer(ref: string, seconds?: number): Promise<void> {

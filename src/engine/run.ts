@@ -12,6 +12,7 @@ import { processStartTime } from '../linux/process.js';
 import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
 import { hostFacts } from '../linux/host.js';
 import { parseResources, type ResourceFlags } from '../container/resources.js';
+import { writeHostConfig } from '../container/hostconfig.js';
 import { attachNetwork, planEnv, planNetwork, releaseNetwork, type NetworkFlags } from './network.js';
 import { hostname as hostHostname } from 'node:os';
 
@@ -91,6 +92,16 @@ export async function runContainer(req: RunRequest): Promise<number> {
       netRecords,
       run: { tty: req.tty === true, stdin: req.interactive },
     };
+    if (!req.detach) {
+      // what `start` needs to run this container again the same way (detached writes its own)
+      await writeHostConfig(dirs.dir, {
+        restart: 'no',
+        tty: req.tty === true,
+        interactive: req.interactive,
+        stopSignal: image.config.config.StopSignal || 'SIGTERM',
+        ...(req.network ? { network: req.network } : {}),
+      });
+    }
     if (req.detach) {
       const { launchDetached, hostConfigOf } = await import('./lifecycle.js');
       await launchDetached(dirs, state, shimConfig, cgroup, hostConfigOf(req, image.config.config.StopSignal));

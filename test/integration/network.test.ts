@@ -153,6 +153,19 @@ describe('published ports', () => {
     expect((await mb(['port', 'pub', '80'])).stdout).toBe(`0.0.0.0:${port}\n`);
   });
 
+  it('are removed at stop and made again at start (detached)', async () => {
+    const port = await freePort();
+    const r = await run(['-d', '--name', 'again', '-p', `${port}:80`, '-e', 'MSG=again', 'busybox', ...SERVE]);
+    expect(r.code).toBe(0);
+    expect(await httpGet(port)).toBe('again\n');
+    expect((await mb(['stop', '-t', '1', 'again'])).code).toBe(0);
+    expect((await mb(['port', 'again'])).stdout).toBe('');
+    expect(ourLinks()).toEqual([]);
+    expect((await mb(['start', 'again'])).code).toBe(0);
+    expect(await httpGet(port)).toBe('again\n');
+    expect((await mb(['rm', '-f', 'again'])).code).toBe(0);
+  });
+
   it('-P publishes the image ExposedPorts on free host ports', async () => {
     const srv = runInBackground(root, 'pall', ['-P', '-e', 'MSG=all', 'webimg']);
     await srv.running();

@@ -13,7 +13,7 @@ const SECTIONS: Record<string, string> = {
   cli: [
     'export MINIBOX_ROOT=$(mktemp -d /tmp/minibox-test-XXXX)',
     'node bin/minibox load -i images/busybox/out/busybox-oci',
-    "node bin/minibox run --rm busybox sh -c 'echo in-vm; cat /proc/self/cgroup'",
+    "node bin/minibox run --rm --network none busybox sh -c 'echo in-vm; cat /proc/self/cgroup'",
   ].join(' && '),
   // what --rm must leave: no minibox cgroup in the guest's hierarchy
   leftovers: "find /sys/fs/cgroup -name '*minibox*'",

@@ -178,3 +178,20 @@ export async function containerPortsColumn(paths: StatePaths, id: string): Promi
   }
   return parts.join(', ');
 }
+
+/** inspect's NetworkSettings: the address per network and the published ports, Docker-shaped. */
+export async function containerNetworkSettings(paths: StatePaths, id: string): Promise<Record<string, unknown>> {
+  const ep = await readEndpoint(netPaths(paths), id);
+  const networks: Record<string, unknown> = {};
+  for (const e of ep?.endpoints ?? []) {
+    networks[e.network] = { IPAddress: e.ip, IPPrefixLen: e.prefix, Gateway: e.gateway, Aliases: e.aliases };
+  }
+  const first = ep?.endpoints[0];
+  return {
+    IPAddress: first?.ip ?? '',
+    IPPrefixLen: first?.prefix ?? 0,
+    Gateway: first?.gateway ?? '',
+    Ports: await containerPortMap(paths, id),
+    Networks: networks,
+  };
+}

@@ -151,6 +151,10 @@ describe('published ports', () => {
     expect(await httpGet(port)).toBe('published\n');
     expect((await mb(['port', 'pub'])).stdout).toBe(`80/tcp -> 0.0.0.0:${port}\n`);
     expect((await mb(['port', 'pub', '80'])).stdout).toBe(`0.0.0.0:${port}\n`);
+    expect((await mb(['ps', '--format', '{{.Names}} {{.Ports}}', '-f', 'name=pub'])).stdout).toBe(`pub 0.0.0.0:${port}->80/tcp\n`);
+    const [view] = JSON.parse((await mb(['inspect', 'pub'])).stdout);
+    expect(view.NetworkSettings.Ports).toEqual({ '80/tcp': [{ HostIp: '0.0.0.0', HostPort: String(port) }] });
+    expect(view.NetworkSettings.IPAddress).toBe(endpointOf('pub').ip);
   });
 
   it('are removed at stop and made again at start (detached)', async () => {

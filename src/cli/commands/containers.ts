@@ -42,6 +42,12 @@ function quoteCommand(args: string[], trunc: boolean): string {
   return `"${trunc && cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
 }
 
+async function portsOf(id: string): Promise<string> {
+  const { containerPortsColumn } = await import('../../engine/network.js');
+  const { statePaths } = await import('../../util/paths.js');
+  return containerPortsColumn(statePaths(), id);
+}
+
 export function statusText(c: ContainerState, now = Date.now()): string {
   if (c.status === 'running') return `Up ${humanDuration(now - Date.parse(c.startedAt))}`;
   if (c.status === 'exited') return `Exited (${c.exitCode}) ${ago(c.finishedAt, now)}`;
@@ -71,7 +77,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
           RunningFor: ago(c.created),
           Status: statusText(c),
           State: c.status,
-          Ports: '',
+          Ports: await portsOf(c.id),
         }),
       ),
     );
@@ -85,7 +91,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
       quoteCommand(await readCommand(c.id), opts.trunc),
       ago(c.created),
       statusText(c),
-      '',
+      await portsOf(c.id),
       c.name,
     ]),
   );
@@ -108,7 +114,7 @@ export async function rmCommand(refs: string[], opts: { force: boolean }): Promi
 }
 
 /** The Docker-shaped view of a container that `inspect` prints. */
-export function dockerView(state: ContainerState, spec: OciSpec): Record<string, unknown> {
+export function dockerView(state: ContainerState, spec: OciSpec, net: Record<string, unknown> = { Networks: {} }): Record<string, unknown> {
   return {
     Id: state.id,
     Created: state.created,
@@ -134,7 +140,7 @@ export function dockerView(state: ContainerState, spec: OciSpec): Record<string,
       Image: familiar(state.image),
       WorkingDir: spec.process.cwd,
     },
-    NetworkSettings: { Networks: {} },
+    NetworkSettings: net,
   };
 }
 
@@ -144,7 +150,9 @@ export async function inspectCommand(refs: string[], opts: { format?: string } =
   for (const ref of refs) {
     try {
       const { state, spec } = await inspectContainer(ref);
-      views.push(dockerView(state, spec));
+      const { containerNetworkSettings } = await import('../../engine/network.js');
+      const { statePaths } = await import('../../util/paths.js');
+      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id)));
     } catch (err) {
       if (!(err instanceof MiniboxError)) throw err;
       process.stderr.write(`minibox: ${err.message}\n`);

@@ -6,7 +6,7 @@ import { type ApplyContext, applyEntry } from './apply.js';
 import { type LayerFs, defaultLayerFs } from './layer-fs.js';
 import { RootResolver } from './root-path.js';
 import { TarReader } from './tar-reader.js';
-import { WritePool } from './write-pool.js';
+import type { WritePool } from './write-pool.js';
 
 export type { LayerFs } from './layer-fs.js';
 export { setDefaultLayerFs } from './layer-fs.js';
@@ -71,13 +71,15 @@ export async function extractChunks(
   source: AsyncIterator<unknown>,
   root: string,
   options: ExtractOptions = {},
+  release?: (chunk: Buffer) => void, // gets each source chunk back once it is no longer used
 ): Promise<ExtractStats> {
   const abs = path.resolve(root);
   let pool: WritePool | null = null;
   try {
     await checkRoot(abs);
     const workers = options.workers ?? DEFAULT_WORKERS;
-    pool = workers > 0 ? new WritePool(workers) : null;
+    // Loaded only when asked for: most extractions never start a writer thread.
+    pool = workers > 0 ? new (await import('./write-pool.js')).WritePool(workers) : null;
     const ctx: ApplyContext = {
       resolver: new RootResolver(abs),
       lfs: options.fs ?? defaultLayerFs(),
@@ -102,7 +104,7 @@ export async function extractChunks(
               return source.next();
             },
           };
-    const reader = new TarReader(input);
+    const reader = new TarReader(input, release);
     for (let e = await reader.next(); e !== null; e = await reader.next()) {
       ctx.stats.entries++;
       await applyEntry(ctx, reader, e);

@@ -42,11 +42,25 @@ export class TarReader {
   private buffered = 0;
   private ended = false;
   private pos = 0; // absolute offset of the next unread byte, for error messages
+  private retired: Buffer[] = []; // chunks fully consumed, not yet handed to `release`
 
-  constructor(private readonly source: AsyncIterator<unknown>) {}
+  /**
+   * `release`, if given, gets back every input chunk once nothing refers to it any more:
+   * at the next pull, by when the synchronous users of its subarrays (body sinks, header
+   * decoding) are done. Meta entries are copied, as they outlive the chunk.
+   */
+  constructor(
+    private readonly source: AsyncIterator<unknown>,
+    private readonly release?: (chunk: Buffer) => void,
+  ) {}
 
   /** Pull one more chunk; false at end of input. */
   private async pull(): Promise<boolean> {
+    if (this.retired.length > 0) {
+      const release = this.release;
+      if (release !== undefined) for (const c of this.retired) release(c);
+      this.retired = [];
+    }
     if (this.ended) return false;
     let step: IteratorResult<unknown>;
     try {
@@ -80,6 +94,7 @@ export class TarReader {
     if (this.offset === head.length) {
       this.chunks.shift();
       this.offset = 0;
+      if (this.release !== undefined) this.retired.push(head);
     }
     return out;
   }
@@ -128,8 +143,10 @@ export class TarReader {
       const raw = decodeHeader(block, this.pos - BLOCK);
       if (raw.flag === 'x' || raw.flag === 'g' || raw.flag === 'L' || raw.flag === 'K') {
         if (raw.size > MAX_META_SIZE) throw new MiniboxError(`tar meta header of ${raw.size} bytes is too large`);
-        const data = await this.readExact(raw.size);
-        if (data === null) throw this.truncated();
+        const view = await this.readExact(raw.size);
+        if (view === null) throw this.truncated();
+        // A copy when chunks are recycled: PAX values are used after further reads.
+        const data = this.release === undefined ? view : Buffer.from(view);
         await this.skip(padding(raw.size));
         // Global headers are ignored, as containerd does; they carry comments in practice.
         if (raw.flag === 'x') pax = parsePax(data);
@@ -163,10 +180,12 @@ export class TarReader {
 
   /** Consume whatever follows the end-of-archive marker, so a hashing source sees every byte. */
   async drain(): Promise<void> {
+    if (this.release !== undefined) this.retired.push(...this.chunks);
     this.chunks = [];
     this.buffered = 0;
     this.offset = 0;
     while (await this.pull()) {
+      if (this.release !== undefined) this.retired.push(...this.chunks);
       this.chunks = [];
       this.buffered = 0;
     }
@@ -241,15 +260,23 @@ function parseNumber(buf: Buffer, start: number, len: number, field: string, at:
 }
 
 function checksumOk(block: Buffer, stored: number): boolean {
-  let unsigned = 0;
-  let signed = 0;
+  // Sum every byte, then swap the checksum field's own 8 bytes for spaces. `high` counts
+  // bytes over 127, which a signed-char sum takes 256 less for.
+  let sum = 0;
+  let high = 0;
   for (let i = 0; i < BLOCK; i++) {
-    const b = i >= 148 && i < 156 ? 0x20 : (block[i] ?? 0);
-    unsigned += b;
-    signed += b > 127 ? b - 256 : b;
+    const b = block[i] ?? 0;
+    sum += b;
+    high += b >> 7;
   }
+  for (let i = 148; i < 156; i++) {
+    const b = block[i] ?? 0;
+    sum -= b;
+    high -= b >> 7;
+  }
+  sum += 8 * 0x20;
   // Some historic tars summed signed chars; Go and GNU tar accept either.
-  return stored === unsigned || stored === signed;
+  return stored === sum || stored === sum - 256 * high;
 }
 
 function decodeHeader(block: Buffer, at: number): RawHeader {
@@ -259,7 +286,9 @@ function decodeHeader(block: Buffer, at: number): RawHeader {
   const flag = flagByte === 0 ? '0' : String.fromCharCode(flagByte);
   let name = cString(block, 0, 100);
   // POSIX ustar splits long names into prefix + name; GNU tar uses that area for times.
-  const ustar = block.toString('latin1', 257, 263) === 'ustar\0';
+  // "ustar\0" magic (GNU's is "ustar  \0"), compared bytewise: no string per header.
+  const ustar =
+    block[257] === 0x75 && block[258] === 0x73 && block[259] === 0x74 && block[260] === 0x61 && block[261] === 0x72 && block[262] === 0;
   if (ustar && block[345] !== 0) name = `${cString(block, 345, 155)}/${name}`;
   return {
     name,

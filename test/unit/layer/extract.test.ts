@@ -139,6 +139,27 @@ describe('extractTar', () => {
     expect(stats.entries).toBe(5);
   });
 
+  it('accepts unsigned and historic signed-char header checksums, and rejects a wrong one', async () => {
+    const name = 'caf\u00e9-\u00fc'; // UTF-8 bytes over 127: the two sums differ
+    const unsigned = rawEntry({ name, flag: '0' }, Buffer.from('u'));
+    const signed = Buffer.from(rawEntry({ name: `${name}2`, flag: '0' }, Buffer.from('s')));
+    let high = 0;
+    let sum = 0;
+    for (let i = 0; i < 512; i++) {
+      const b = i >= 148 && i < 156 ? 0x20 : (signed[i] ?? 0);
+      sum += b;
+      if (b > 127) high++;
+    }
+    signed.write(`${(sum - 256 * high).toString(8).padStart(6, '0')}\0 `, 148, 8, 'latin1');
+    await extract(Buffer.concat([unsigned, signed, END]));
+    expect(fs.readFileSync(at(name), 'utf8')).toBe('u');
+    expect(fs.readFileSync(at(`${name}2`), 'utf8')).toBe('s');
+
+    const bad = Buffer.from(unsigned);
+    bad.write('000001\0 ', 148, 8, 'latin1');
+    await expect(extract(Buffer.concat([bad, END]))).rejects.toThrow(/invalid header checksum at byte 0/);
+  });
+
   it('passes PAX xattrs to the hook byte for byte, after chown', async () => {
     const cap = Buffer.from([0x01, 0x00, 0x00, 0x02, 0x00, 0x20, 0x00, 0x00, 0xff, 0xfe]);
     const tar = Buffer.concat([

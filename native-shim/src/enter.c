@@ -110,31 +110,6 @@ enter_child(const mb_config *cfg, const mb_child_ctx *ctx)
     _exit(err.code);
 }
 
-/* The child's failure line, if any: 1 with *code and line set, 0 when the
- * pipe closed empty (execve worked). */
-static int read_failure(int fd, char *line, size_t size, int *code)
-{
-    size_t len = 0;
-    ssize_t n;
-
-    while (len < size - 1) {
-        n = read(fd, line + len, size - 1 - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            break;
-        len += (size_t)n;
-    }
-    close(fd);
-    line[len] = '\0';
-    if (len == 0)
-        return 0;
-    *code = (unsigned char)line[0];
-    memmove(line, line + 1, len);
-    line[strcspn(line, "\n")] = '\0';
-    return 1;
-}
-
 static int prepare(const mb_config *cfg, mb_child_ctx *ctx, mb_parentio *io,
                    int *sfd, mb_error *err)
 {
@@ -178,7 +153,10 @@ int enter_run(const mb_config *cfg)
         report_error(&err);
         return err.code;
     }
-    if (read_failure(ctx.err_rd, line, sizeof(line), &code)) {
+    int failed = monitor_read_verdict(ctx.err_rd, line, sizeof(line), &code);
+
+    close(ctx.err_rd);
+    if (failed) {
         waitpid(pid, NULL, 0);
         report_error_line(code, line);
         return code;

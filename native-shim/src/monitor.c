@@ -49,8 +49,9 @@ static int abort_child(pid_t pid, const mb_error *err)
 }
 
 /* Read the child's verdict.  Returns 0 when the error pipe closed without
- * data (exec succeeded); otherwise fills line/code and returns 1. */
-static int read_verdict(int fd, char *line, size_t size, int *code)
+ * data (exec succeeded); otherwise fills line/code and returns 1.  Shared by
+ * `run` and `exec` (enter.c). */
+int monitor_read_verdict(int fd, char *line, size_t size, int *code)
 {
     size_t len = 0;
     ssize_t n;
@@ -124,7 +125,7 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
         return abort_child(pid, &err);
     }
     close(ctx->sync_wr);
-    if (read_verdict(ctx->err_rd, line, sizeof(line), &code)) {
+    if (monitor_read_verdict(ctx->err_rd, line, sizeof(line), &code)) {
         close(ctx->err_rd);
         reap(pid);
         report_error_line(code, line);

@@ -20,4 +20,8 @@ int monitor_start(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid);
 /* Forward the monitor's signals (sfd) to pid until it exits; its status. */
 int forward_until_exit(pid_t pid, int sfd);
 
+/* The child's one-line failure from the error pipe: 1 with line/code set, 0
+ * when the pipe closed empty (execve worked). */
+int monitor_read_verdict(int fd, char *line, size_t size, int *code);
+
 #endif

@@ -34,9 +34,17 @@ mkdir -p "$R/dev/pts" "$R/dev/shm"
 mount -t devpts -o newinstance,ptmxmode=0666 devpts "$R/dev/pts"
 mount -t tmpfs -o mode=1777 tmpfs "$R/dev/shm"
 mount -t cgroup2 -o nsdelegate cgroup2 "$R/sys/fs/cgroup" || fail "cannot mount cgroup2"
+# the tmpfs mounts below hide the host's /tmp and /var/tmp; a checkout can live there (CI
+# clones into a temp dir), so keep both reachable under /run/host for job.sh to bind back
+mkdir -p /host/tmp /host/var/tmp
+mount --bind "$R/tmp" /host/tmp
+mount --bind "$R/var/tmp" /host/var/tmp
 mount -t tmpfs -o mode=1777 tmpfs "$R/tmp"
 mount -t tmpfs -o mode=0755 tmpfs "$R/run"
 mount -t tmpfs -o mode=1777 tmpfs "$R/var/tmp"
+mkdir -p "$R/run/host/tmp" "$R/run/host/var/tmp"
+mount --bind /host/tmp "$R/run/host/tmp"
+mount --bind /host/var/tmp "$R/run/host/var/tmp"
 mkdir -p "$R/run/vmlane" "$R/run/bin"
 # the host may have no busybox: offer this one (on the job's PATH, last) for small tools
 cp /bin/busybox "$R/run/bin/busybox"

@@ -114,7 +114,13 @@ async function boot(command, opts) {
       if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(k)) throw new Error(`runInVm: bad environment name ${JSON.stringify(k)}`);
       lines.push(`export ${k}=${shq(v)}`);
     }
-    lines.push(`cd ${shq(opts.cwd ?? REPO)} || exit 127`, `exec sh -c ${shq(command)}`, '');
+    const cwd = opts.cwd ?? REPO;
+    // a checkout under /tmp or /var/tmp is hidden by the guest's tmpfs there: bind it back
+    // from the host's view that init.sh keeps under /run/host
+    lines.push(
+      `case ${shq(cwd)} in /tmp/*|/var/tmp/*) mkdir -p ${shq(cwd)} && /run/bin/busybox mount --bind /run/host${shq(cwd)} ${shq(cwd)} || exit 127 ;; esac`,
+    );
+    lines.push(`cd ${shq(cwd)} || exit 127`, `exec sh -c ${shq(command)}`, '');
     writeFileSync(path.join(share, 'job.sh'), lines.join('\n'));
     if (opts.stream) writeFileSync(path.join(share, 'stream'), '');
 

@@ -77,12 +77,36 @@ function restore(batch: Record<string, string[]>): void {
 
 const hasChain = (lines: string[], chain: string) => lines.some((l) => l.startsWith(`:${chain} `));
 
+/**
+ * A batch that is right when the ruleset is as minibox expects it (say, no chains of ours
+ * yet). iptables-restore applies all of it or nothing, so a refusal leaves the rules as
+ * they were and the caller falls back to reading them first. Saves the iptables-save spawn
+ * (~15 ms) on the common path of a lone `run`.
+ */
+function tryRestore(batch: Record<string, string[]>): boolean {
+  try {
+    restore(batch);
+    return true;
+  } catch (err) {
+    if (err instanceof MiniboxError && / not found: /.test(err.message)) throw err;
+    return false;
+  }
+}
+
 /** Chains, jumps and the bridge's own rules, each added only when missing. */
 export function setupNetworkFirewall(bridge: string, subnet: string): void {
+  const rules = networkRules(bridge, subnet);
+  const fresh = {
+    nat: [`-N ${NAT_CHAIN}`, `-N ${POST_CHAIN}`, ...JUMPS.nat, ...rules.nat],
+    filter: [`-N ${FWD_CHAIN}`, ...JUMPS.filter, ...rules.filter],
+  };
+  if (tryRestore(fresh)) {
+    enableForwarding();
+    return;
+  }
   const saved = saveRules();
   const nat = saved.get('nat') ?? [];
   const filter = saved.get('filter') ?? [];
-  const rules = networkRules(bridge, subnet);
   const batch = { nat: [] as string[], filter: [] as string[] };
   for (const c of [NAT_CHAIN, POST_CHAIN]) if (!hasChain(nat, c)) batch.nat.push(`-N ${c}`);
   if (!hasChain(filter, FWD_CHAIN)) batch.filter.push(`-N ${FWD_CHAIN}`);
@@ -96,6 +120,15 @@ const deletion = (line: string) => `-D ${line.slice(3)}`;
 
 /** Remove these bridges' rules; with lastNetwork also the jumps and the chains themselves. */
 export function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean): void {
+  // the last network: the jumps we added and our chains (with whatever is in them) go
+  const everything = {
+    nat: [...JUMPS.nat.map(deletion), ...[NAT_CHAIN, POST_CHAIN].flatMap((c) => [`-F ${c}`, `-X ${c}`])],
+    filter: [...JUMPS.filter.map(deletion), `-F ${FWD_CHAIN}`, `-X ${FWD_CHAIN}`],
+  };
+  if (lastNetwork && tryRestore(everything)) {
+    restoreForwarding();
+    return;
+  }
   const saved = saveRules();
   const batch: Record<string, string[]> = {};
   const ours = [NAT_CHAIN, POST_CHAIN, FWD_CHAIN];

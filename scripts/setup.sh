@@ -19,7 +19,7 @@ fi
 # and leak checks; docker-registry: the local registry the pull tests run against;
 # qemu/kernel pieces: the cgroup v2 test lane.
 PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils
-  openssl docker-registry qemu-system-x86 cpio kmod time python3)
+  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd)
 # Reference tools for `npm run bench` only (not needed by minibox or its tests).
 BENCH_PACKAGES=(skopeo umoci podman)
 missing=()

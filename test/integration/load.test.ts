@@ -1,3 +1,6 @@
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -99,6 +102,28 @@ describe('minibox load', () => {
     expect((await mb('images', '-q')).stdout).toBe(`${short(busyboxId)}\n`);
     expect((await mb('images', '--no-trunc')).stdout).toContain(busyboxId);
     expect(await snapshotNames()).toHaveLength(1);
+  });
+
+  it('loads an image whose top layer is zstd-compressed (tar+zstd)', async () => {
+    const img = await buildImage({ name: 'docker.io/library/zst:1', base: 'busybox', dir: path.join(work, 'zst'),
+      layers: [[{ path: 'zstd-was-here', type: 'file', content: 'unpacked from zstd\n' }]] });
+    const { manifest } = await readLayout(img.layoutDir);
+    const top = manifest.layers.at(-1);
+    const tar = gunzipSync(await fs.readFile(blobFile(img.layoutDir, top.digest)));
+    const zst = execFileSync('zstd', ['-q', '-c'], { input: tar }); // zstd(1) from Debian's zstd package
+    const digest = `sha256:${createHash('sha256').update(zst).digest('hex')}`;
+    await fs.writeFile(blobFile(img.layoutDir, digest), zst);
+    Object.assign(top, { mediaType: 'application/vnd.oci.image.layer.v1.tar+zstd', digest, size: zst.length });
+    const mbytes = Buffer.from(JSON.stringify(manifest));
+    const mdigest = `sha256:${createHash('sha256').update(mbytes).digest('hex')}`;
+    await fs.writeFile(blobFile(img.layoutDir, mdigest), mbytes);
+    const index = JSON.parse(await fs.readFile(path.join(img.layoutDir, 'index.json'), 'utf8'));
+    Object.assign(index.manifests[0], { digest: mdigest, size: mbytes.length });
+    await fs.writeFile(path.join(img.layoutDir, 'index.json'), JSON.stringify(index));
+    const r = await mb('load', '-i', img.layoutDir);
+    expect(r).toMatchObject({ code: 0, stdout: 'Loaded image: zst:1\n' });
+    const run = await mb('run', '--rm', '--network', 'none', 'zst:1', 'cat', '/zstd-was-here');
+    expect(run).toMatchObject({ code: 0, stdout: 'unpacked from zstd\n' });
   });
 
   it('loads an OCI archive (tar of a layout) of an image built on busybox', async () => {

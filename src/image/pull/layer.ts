@@ -8,7 +8,7 @@ import { stageBlob, type StagedBlob } from '../blobs.js';
 import type { LayerFs } from '../layer-fs.js';
 import { discardSnapshot, stageSnapshotFrom, type StagedSnapshot } from '../snapshots.js';
 import type { LayerStatus } from './events.js';
-import { zstdDecompressor } from './zstd.js';
+import { zstdDecompressor } from '../../layer/zstd.js';
 
 /**
  * One layer of a pull, downloaded once and used twice: the registry's bytes go, chunk by

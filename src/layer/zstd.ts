@@ -1,5 +1,5 @@
 import { Transform } from 'node:stream';
-import { MiniboxError, describe } from '../../util/errors.js';
+import { MiniboxError, describe } from '../util/errors.js';
 
 /**
  * zstd layers (application/vnd.oci.image.layer.v1.tar+zstd): Node 20's zlib has no zstd,

@@ -161,9 +161,7 @@ describe.each([
 });
 
 describe('unpackLayer', () => {
-  it('rejects zstd for now', async () => {
-    await expect(unpackLayer(streamOf(Buffer.alloc(10)), 'zstd', root)).rejects.toThrow(
-      'zstd layers are not supported yet',
-    );
+  it('rejects a corrupt zstd layer with a clear error', async () => {
+    await expect(unpackLayer(streamOf(Buffer.alloc(10)), 'zstd', root)).rejects.toThrow(/zstd layer .* truncated or corrupt/);
   });
 });

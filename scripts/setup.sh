@@ -62,7 +62,10 @@ if [ "${MINIBOX_SETUP_NO_LOAD:-}" = "" ]; then
   ./bin/minibox load -q -i images/busybox/out/busybox-oci
 fi
 
-if [ ! -e /usr/local/bin/minibox ] || [ "$(readlink -f /usr/local/bin/minibox)" = "$(readlink -f bin/minibox)" ]; then
-  ln -sf "$(pwd)/bin/minibox" /usr/local/bin/minibox
+# a symlink (ours, from this or an earlier checkout) is repointed; anything else is left alone
+if [ ! -e /usr/local/bin/minibox ] || [ -L /usr/local/bin/minibox ]; then
+  ln -sfn "$(pwd)/bin/minibox" /usr/local/bin/minibox
+else
+  echo "note: /usr/local/bin/minibox exists and is not a symlink; run $(pwd)/bin/minibox directly" >&2
 fi
 say "minibox is ready: try 'minibox run --rm busybox echo hello'"

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
+import tmp from 'tmp';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -43,8 +44,12 @@ export function minibox(args: string[], opts: RunOpts): Promise<Result> {
   });
 }
 
+// tmp removes what a test file forgot, or could not remove because it failed, when the
+// worker process exits
+tmp.setGracefulCleanup();
+
 /** A fresh state root; its name carries "minibox" so anything leaked under it shows in leakcheck. */
 export function makeStateRoot(): { root: string; cleanup: () => void } {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'minibox-test-'));
-  return { root, cleanup: () => rmSync(root, { recursive: true, force: true }) };
+  const dir = tmp.dirSync({ prefix: 'minibox-test-', tmpdir: os.tmpdir(), unsafeCleanup: true });
+  return { root: dir.name, cleanup: () => rmSync(dir.name, { recursive: true, force: true }) };
 }

@@ -92,8 +92,9 @@ export async function runContainer(req: RunRequest): Promise<number> {
       netRecords,
       run: { tty: req.tty === true, stdin: req.interactive },
     };
-    if (!req.detach) {
-      // what `start` needs to run this container again the same way (detached writes its own)
+    if (!req.detach && !req.autoRemove) {
+      // what `start` needs to run this container again the same way (detached writes its
+      // own; a --rm container is never started again, so it skips this write)
       await writeHostConfig(dirs.dir, {
         restart: 'no',
         tty: req.tty === true,

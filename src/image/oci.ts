@@ -1,6 +1,7 @@
 import { MiniboxError } from '../util/errors.js';
 import { expectObject, optNumber, optObject, optString, optStringArray, reqString, type JsonObject } from '../util/json.js';
 import { isDigest } from './digest.js';
+import { parsePlatform, type Descriptor, type Platform } from '../registry/types.js';
 
 /**
  * The OCI image-spec JSON documents minibox reads (descriptor, index, manifest) and
@@ -21,19 +22,8 @@ export const MT = {
 export const ANNOTATION_IMAGE_NAME = 'io.containerd.image.name';
 export const ANNOTATION_REF_NAME = 'org.opencontainers.image.ref.name';
 
-export interface Platform {
-  architecture: string;
-  os: string;
-  variant?: string;
-}
-
-export interface Descriptor {
-  mediaType: string;
-  digest: string;
-  size: number;
-  annotations: Record<string, string>;
-  platform?: Platform;
-}
+// One shape for descriptors whether they come from a registry or from a file on disk.
+export type { Descriptor, Platform };
 
 export interface OciIndex {
   manifests: Descriptor[];
@@ -51,15 +41,6 @@ export interface DockerSaveEntry {
   layers: string[]; // paths inside the archive, bottom → top
 }
 
-function parsePlatform(o: JsonObject | undefined, what: string): Platform | undefined {
-  if (!o) return undefined;
-  const variant = optString(o, 'variant', what);
-  return {
-    architecture: reqString(o, 'architecture', what),
-    os: reqString(o, 'os', what),
-    ...(variant ? { variant } : {}),
-  };
-}
 
 export function parseDescriptor(json: unknown, what = 'descriptor'): Descriptor {
   const o = expectObject(json, what);

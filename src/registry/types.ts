@@ -81,7 +81,7 @@ function parseAnnotations(o: JsonObject, what: string): Record<string, string> {
   return out;
 }
 
-function parsePlatform(o: JsonObject | undefined, what: string): Platform | undefined {
+export function parsePlatform(o: JsonObject | undefined, what: string): Platform | undefined {
   if (!o) return undefined;
   const variant = optString(o, 'variant', what);
   return {

@@ -6,7 +6,7 @@ import { networkFlags, type NetworkOptionValues } from '../network-options.js';
 import type { LifecycleRunOptions } from '../lifecycle-options.js';
 
 /** Flags of `minibox run` as commander parsed them. */
-export interface RunOptions extends NetworkOptionValues, LifecycleRunOptions {
+export interface RunOptions extends ResourceFlags, NetworkOptionValues, LifecycleRunOptions {
   rm: boolean;
   name?: string;
   env: string[];
@@ -14,15 +14,6 @@ export interface RunOptions extends NetworkOptionValues, LifecycleRunOptions {
   workdir?: string;
   hostname?: string;
   interactive: boolean;
-  memory?: string;
-  memorySwap?: string;
-  memoryReservation?: string;
-  cpus?: string;
-  cpuShares?: string;
-  cpuPeriod?: string;
-  cpuQuota?: string;
-  cpusetCpus?: string;
-  pidsLimit?: string;
   pull?: 'missing' | 'always' | 'never';
   platform?: string;
 }

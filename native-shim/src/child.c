@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "cgroup.h"
 #include "cgroupfs.h"
 #include "childio.h"
 #include "devices.h"
@@ -103,9 +104,13 @@ int child_main(void *arg)
 
     close(ctx->sync_wr);
     close(ctx->err_rd);
-    if (wait_for_parent(ctx, &err) < 0 || childio_setup(ctx, &err) < 0)
+    /* The parent joined us to the v2 cgroups (if any); the v1 ones we
+     * join ourselves, before anything else runs here (cgroup.c). */
+    if (wait_for_parent(ctx, &err) < 0
+        || cgroup_join_self(&cfg->cgroups, &err) < 0
+        || childio_setup(ctx, &err) < 0)
         child_fail(ctx->err_wr, &err);
-    /* Now we are in our cgroup: make it the root of our cgroup view. */
+    /* Now we are in our cgroups: make them the root of our cgroup view. */
     if (unshare(CLONE_NEWCGROUP) < 0) {
         mb_error_errno(&err, "unshare cgroup namespace");
         child_fail(ctx->err_wr, &err);

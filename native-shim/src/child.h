@@ -15,6 +15,7 @@ typedef struct mb_child_ctx {
     int err_rd, err_wr;
     int io[3]; /* container stdio when > 2 (pipes or pty slave), see childio.h */
     int ctty;  /* io[] is a pty slave: make it the controlling terminal */
+    int netns; /* parent: the container's netns held open (nshold), or -1 */
 } mb_child_ctx;
 
 /* The error pipe line: one byte exit code, then the message, then '\n'. */

@@ -57,6 +57,7 @@ static int join_namespaces(const mb_config *cfg, mb_error *err)
     for (i = 0; i < NNS; i++)
         fds[i] = -1;
     if (open_namespaces(cfg->opts.pid, fds, err) < 0
+        || cgroup_join_self(&cfg->cgroups, err) < 0
         || cgroup_join(&cfg->cgroups, getpid(), err) < 0)
         goto out;
     for (i = 0; i < NNS; i++) {

@@ -114,3 +114,65 @@ int nl_talk(mb_nlmsg *m)
     close(fd);
     return rc;
 }
+
+/* Count the RTM_NEWLINK answers of a dump whose IFLA_GROUP is group. */
+static int count_in(const char *buf, ssize_t n, uint32_t seq, uint32_t group,
+                    int *count, int *done)
+{
+    const struct nlmsghdr *h;
+
+    for (h = (const struct nlmsghdr *)(const void *)buf;
+         NLMSG_OK(h, (size_t)n); h = NLMSG_NEXT(h, n)) {
+        const struct ifinfomsg *ifi = NLMSG_DATA(h);
+        const struct rtattr *a;
+        int len;
+
+        if (h->nlmsg_seq != seq)
+            continue;
+        if (h->nlmsg_type == NLMSG_DONE) {
+            *done = 1;
+            return 0;
+        }
+        if (h->nlmsg_type == NLMSG_ERROR)
+            return ((const struct nlmsgerr *)NLMSG_DATA(h))->error;
+        if (h->nlmsg_type != RTM_NEWLINK)
+            continue;
+        len = (int)IFLA_PAYLOAD(h);
+        for (a = IFLA_RTA(ifi); RTA_OK(a, len); a = RTA_NEXT(a, len))
+            if (a->rta_type == IFLA_GROUP
+                && *(const uint32_t *)RTA_DATA(a) == group)
+                (*count)++;
+    }
+    return 0;
+}
+
+int nl_count_group(uint32_t group)
+{
+    static char buf[32768] __attribute__((aligned(NLMSG_ALIGNTO)));
+    struct sockaddr_nl kernel = { .nl_family = AF_NETLINK };
+    struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+    mb_nlmsg m;
+    int fd, rc = 0, count = 0, done = 0;
+
+    nlm_init(&m, RTM_GETLINK, NLM_F_DUMP, &ifi, sizeof(ifi));
+    m.u.h.nlmsg_flags &= (uint16_t)~NLM_F_ACK;
+    m.u.h.nlmsg_seq = 0x6d62; /* one dump per socket: any fixed seq will do */
+    fd = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+    if (fd < 0)
+        return -errno;
+    if (sendto(fd, m.u.buf, m.u.h.nlmsg_len, 0, (struct sockaddr *)&kernel,
+               sizeof(kernel)) < 0)
+        rc = -errno;
+    while (rc == 0 && !done) {
+        ssize_t n = recv(fd, buf, sizeof(buf), 0);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            rc = -errno;
+        else
+            rc = count_in(buf, n, m.u.h.nlmsg_seq, group, &count, &done);
+    }
+    close(fd);
+    return rc < 0 ? rc : count;
+}

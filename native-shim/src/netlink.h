@@ -47,4 +47,8 @@ int nlm_put_raw(mb_nlmsg *m, const void *data, size_t len);
  * calling thread's network namespace.  0, or -errno (kernel or socket). */
 int nl_talk(mb_nlmsg *m);
 
+/* How many links of the calling thread's network namespace are in link
+ * group `group` (a dump of RTM_GETLINK): >= 0, or -errno. */
+int nl_count_group(uint32_t group);
+
 #endif

@@ -42,5 +42,7 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
         return once(&o->pid, key, value, err);
     if (strcmp(key, "user") == 0)
         return once(&o->user, key, value, err);
+    if (strcmp(key, "nshold") == 0)
+        return once(&o->nshold, key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
 }

@@ -16,6 +16,9 @@ typedef struct mb_runopts {
     const char *restart;   /* restart=no|always|unless-stopped|on-failure[:N] */
     const char *pid;       /* exec: pid=<container init host pid> */
     const char *user;      /* exec: user=<uid>:<gid> */
+    const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
+                              netns until EOF on fd, so the host can delete
+                              its veth together with the bridge (netcmd.c) */
 } mb_runopts;
 
 /* Apply one record: 0, or -1 with err filled for a bad value or a key

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { MiniboxError } from '../util/errors.js';
+import { mark } from '../util/trace.js';
 import { networkOptions, registerNetworkCommands } from './network-options.js';
 import { lifecycleRunOptions, registerLifecycleCommands } from './lifecycle-options.js';
 
@@ -53,6 +54,7 @@ function buildProgram(): Command {
     .helpOption(false)
     .passThroughOptions()
     .action(async (image: string, command: string[], opts) => {
+      mark('cli: parsed');
       const { runCommand } = await import('./commands/run.js');
       process.exitCode = await runCommand(image, command, opts);
     });
@@ -206,9 +208,13 @@ function requireRoot(argv: string[]): void {
 }
 
 export async function main(argv: string[]): Promise<void> {
+  mark('cli: main');
+  process.on('exit', () => mark('process exit'));
   try {
     requireRoot(argv);
-    await buildProgram().parseAsync(argv);
+    const program = buildProgram();
+    mark('cli: built');
+    await program.parseAsync(argv);
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {

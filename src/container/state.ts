@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { fsNow as fs } from '../util/fs-now.js';
 import path from 'node:path';
 import { expectObject, optNumber, optString, reqString } from '../util/json.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';

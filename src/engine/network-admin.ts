@@ -5,6 +5,7 @@ import { findContainer } from '../container/lookup.js';
 import { createNetworkDef, DEFAULT_NETWORK, listEndpoints, listNetworks, readEndpoint, removeNetworkDef, writeEndpoint, type NetworkDef } from '../linux/network/store.js';
 import { teardownNetworkFirewall } from '../linux/network/iptables.js';
 import { attachRunning, deleteLinks } from '../linux/network/shimnet.js';
+import { allSettledOrThrow } from '../util/command.js';
 import { addEndpoint, attachmentOf, dropEndpoints } from './network-attach.js';
 import { refreshPeers } from './network-files.js';
 import { containerPortBindings, netPaths, resolveNetwork } from './network.js';
@@ -88,9 +89,10 @@ export async function connectContainer(netName: string, ref: string, aliases: st
     if (!c) throw new MiniboxError(`container ${state.name} has no bridge network (--network none or host) to add to`);
     if (c.endpoints.some((e) => e.network === def.name)) throw new MiniboxError(`endpoint with name ${state.name} already exists in network ${def.name}`);
     const all = await listEndpoints(np);
-    const ep = await addEndpoint(np, all, def, c, aliases);
+    const { ep, firewall } = await addEndpoint(np, all, def, c, aliases);
     try {
-      attachRunning(state.pid, attachmentOf(ep), ep.ifname);
+      await firewall;
+      await attachRunning(state.pid, attachmentOf(ep), ep.ifname);
     } catch (err) {
       c.endpoints = c.endpoints.filter((e) => e !== ep);
       await writeEndpoint(np, c);
@@ -133,8 +135,7 @@ export async function pruneNetworks(): Promise<string[]> {
       await removeNetworkDef(np, d.name);
       removed.push(d.name);
     }
-    teardownNetworkFirewall(idle.map((d) => d.bridge), used.size === 0);
-    deleteLinks(idle.map((d) => d.bridge));
+    await allSettledOrThrow([teardownNetworkFirewall(idle.map((d) => d.bridge), used.size === 0), ...idle.map((d) => deleteLinks([d.bridge]))]);
     return removed;
   });
 }

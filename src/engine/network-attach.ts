@@ -9,6 +9,8 @@ import { listEndpoints, readEndpoint, removeEndpoint, writeEndpoint, type Contai
 import type { HostEntry } from '../linux/network/etcfiles.js';
 import { hostsFor, refreshPeers, writeEtcFiles } from './network-files.js';
 import type { NetworkPlan } from './network.js';
+import { mark } from '../util/trace.js';
+import { allSettledOrThrow } from '../util/command.js';
 
 /**
  * The locked halves of attach and release (callers hold the "network" lock): address and
@@ -67,15 +69,22 @@ export function attachmentOf(e: Endpoint): BridgeAttachment {
   return { bridge: e.bridge, bridgeCidr: `${e.gateway}/${e.prefix}`, veth: e.veth, cidr: `${e.ip}/${e.prefix}`, gateway: e.gateway };
 }
 
-/** Allocate an address on net for a container (already holding `current` endpoints). */
-export async function addEndpoint(np: NetworkPaths, all: ContainerNet[], net: NetworkDef, c: ContainerNet, aliases: string[]): Promise<Endpoint> {
+/**
+ * Allocate an address on net for a container (already holding `current` endpoints) and
+ * record it. The network's firewall rules, when it is the first endpoint, are set up in the
+ * background: `firewall` settles when they are in place (the caller awaits it before the
+ * container runs, doing its other work meanwhile: iptables-restore is ~5 ms of a start).
+ */
+export async function addEndpoint(np: NetworkPaths, all: ContainerNet[], net: NetworkDef, c: ContainerNet, aliases: string[]): Promise<{ ep: Endpoint; firewall: Promise<void> }> {
   const onNet = all.filter((x) => x.id !== c.id && x.endpoints.some((e) => e.network === net.name));
   const used = onNet.flatMap((x) => x.endpoints.filter((e) => e.network === net.name).map((e) => e.ip));
   const ep = newEndpoint(net, allocateIp(net.subnet, net.gateway, used), c.id, c.endpoints.length, aliases);
   c.endpoints.push(ep);
   await writeEndpoint(np, c); // first: a failure below is undone by releasing this record
-  if (onNet.length === 0) setupNetworkFirewall(net.bridge, net.subnet);
-  return ep;
+  mark('endpoint written');
+  const firewall = onNet.length === 0 ? setupNetworkFirewall(net.bridge, net.subnet) : Promise.resolve();
+  firewall.catch(() => undefined); // observed by the caller's await; never an unhandled rejection
+  return { ep, firewall };
 }
 
 export interface ConnectRequest {
@@ -91,12 +100,16 @@ export async function connectLocked(paths: StatePaths, np: NetworkPaths, r: Conn
   const all = (await listEndpoints(np)).filter((c) => c.id !== r.id);
   const c: ContainerNet = { id: r.id, name: r.name, hostname: r.hostname, endpoints: [], ports: [], exposed: r.plan.exposed, tag: `mbx-${r.id.slice(0, 12)}`, dir: containerDirs(paths, r.id).dir, extraHosts: r.extraHosts };
   c.ports = choosePorts(r.plan.ports, all, c, r.plan.ports.length > 0 ? hostListeners() : []);
-  const ep = await addEndpoint(np, all, r.network, c, r.plan.aliases);
-  await writeEndpoint(np, c);
-  if (c.ports.length > 0) addPortRules(c.ports.map((b) => portRule(b, ep.ip, c.tag)));
+  const { ep, firewall } = await addEndpoint(np, all, r.network, c, r.plan.aliases);
   const everyone = [...all, c];
-  const files = await writeEtcFiles(paths, r.id, { hostname: r.hostname, hosts: hostsFor(c, everyone), dns: r.plan.dns, hostMode: false });
-  await refreshPeers(paths, [r.network.name], all);
+  let files: Record<string, string> = {};
+  await allSettledOrThrow([
+    // the DNAT rules go into the chains the firewall setup makes
+    firewall.then(() => (c.ports.length > 0 ? addPortRules(c.ports.map((b) => portRule(b, ep.ip, c.tag))) : undefined)),
+    writeEtcFiles(paths, r.id, { hostname: r.hostname, hosts: hostsFor(c, everyone), dns: r.plan.dns, hostMode: false }).then((f) => (files = f)),
+    refreshPeers(paths, [r.network.name], all),
+  ]);
+  mark('firewall set up');
   return [...bridgeRecords(attachmentOf(ep)), ...etcRecords(files)];
 }
 
@@ -104,15 +117,20 @@ export async function connectLocked(paths: StatePaths, np: NetworkPaths, r: Conn
 export async function dropEndpoints(paths: StatePaths, np: NetworkPaths, gone: Endpoint[]): Promise<void> {
   const rest = await listEndpoints(np);
   const idle = gone.filter((e) => !rest.some((c) => c.endpoints.some((x) => x.network === e.network)));
-  if (idle.length > 0 || rest.length === 0) teardownNetworkFirewall(idle.map((e) => e.bridge), rest.length === 0);
-  deleteLinks([...gone.map((e) => e.veth), ...new Set(idle.map((e) => e.bridge))]);
+  // The firewall batch and the link deletion each wait on RCU grace periods in the kernel,
+  // mostly asleep: side by side they cost the longer one, not the sum. The links go in one
+  // kernel batch (veth and idle bridge together, see link-del in native-shim/src/netcmd.c).
+  await allSettledOrThrow([
+    idle.length > 0 || rest.length === 0 ? teardownNetworkFirewall(idle.map((e) => e.bridge), rest.length === 0).then(() => mark('firewall torn down')) : undefined,
+    deleteLinks([...gone.map((e) => e.veth), ...new Set(idle.map((e) => e.bridge))]).then(() => mark('links deleted')),
+  ]);
   await refreshPeers(paths, gone.map((e) => e.network), rest);
 }
 
 export async function releaseLocked(paths: StatePaths, np: NetworkPaths, id: string): Promise<void> {
   const c = await readEndpoint(np, id);
   if (!c) return;
-  if (c.ports.length > 0) removePortRules(c.tag);
+  if (c.ports.length > 0) await removePortRules(c.tag);
   await removeEndpoint(np, id);
   await dropEndpoints(paths, np, c.endpoints);
 }

@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { fsNow as fs } from '../util/fs-now.js';
 import path from 'node:path';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode } from '../util/errors.js';

@@ -15,6 +15,8 @@ import { parseResources, type ResourceFlags } from '../container/resources.js';
 import { writeHostConfig } from '../container/hostconfig.js';
 import { attachNetwork, planEnv, planNetwork, releaseNetwork, type NetworkFlags } from './network.js';
 import { hostname as hostHostname } from 'node:os';
+import { mark } from '../util/trace.js';
+import { allSettledOrThrow } from '../util/command.js';
 
 /**
  * `minibox run` in the foreground, top to bottom like bocker:
@@ -43,12 +45,14 @@ export interface RunRequest {
 }
 
 export async function runContainer(req: RunRequest): Promise<number> {
+  mark('run: start');
   const paths = statePaths();
   if (req.pull === 'always' || !(await findImage(paths, req.image))) {
     // loaded only when needed: the registry client is not part of a plain run's start-up cost
     await (await import('./pull.js')).ensureImage(req, paths);
   }
   const image = await resolveImageForRun(paths, req.image);
+  mark('image resolved');
   const id = newContainerId();
   // validated before anything is created: bad flags leave nothing behind
   const net = await planNetwork(paths, req.network ?? {}, image.config.config);
@@ -65,8 +69,10 @@ export async function runContainer(req: RunRequest): Promise<number> {
     spec: () =>
       buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits }),
   });
+  mark('container created');
   const cgroup = containerCgroup(id);
   let detached = false;
+  let held: HeldShim | undefined; // the shim, still holding the container's netns
   let netRecords: string[];
   try {
     netRecords = await attachNetwork(paths, { id, name: state.name, hostname }, net);
@@ -74,6 +80,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
     await removeContainerFiles(paths, id); // a port in use: no half-made container
     throw err;
   }
+  mark('network attached');
   try {
     cgroup.create();
     cgroup.apply(limits);
@@ -110,16 +117,30 @@ export async function runContainer(req: RunRequest): Promise<number> {
       req.onDetached?.(id);
       return 0;
     }
-    return await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true);
+    const waited = await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true, net.mode === 'bridge');
+    held = waited.held;
+    return waited.status;
   } finally {
-    // detached: the monitor removes the cgroup when the container is gone for good; rm the rest
-    if (!detached) await releaseNetwork(paths, id);
-    if (!detached) await cgroup.remove();
-    if (req.autoRemove && !detached) await removeContainerFiles(paths, id);
+    // detached: the monitor removes the cgroup when the container is gone for good; rm the rest.
+    // The three are independent; side by side the network's kernel waits hide the others.
+    mark('container done');
+    try {
+      if (!detached) {
+        await allSettledOrThrow([releaseNetwork(paths, id), cgroup.remove(), req.autoRemove ? removeContainerFiles(paths, id) : undefined]);
+      }
+    } finally {
+      mark('cleaned up');
+      await held?.release();
+    }
   }
 }
 
 const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+
+/** A shim that reported the exit but still holds the netns: release() lets it exit. */
+interface HeldShim {
+  release(): Promise<void>;
+}
 
 async function startAndWait(
   state: ContainerState,
@@ -127,28 +148,42 @@ async function startAndWait(
   cgroup: ContainerCgroup,
   config: ShimConfig,
   interactive: boolean,
-): Promise<number> {
-  const shim = startShim(config, interactive ? 'inherit' : 'ignore');
+  holdNetns: boolean,
+): Promise<{ status: number; held?: HeldShim }> {
+  mark('cgroup ready');
+  const shim = startShim(config, interactive ? 'inherit' : 'ignore', holdNetns);
   const forward = (signal: NodeJS.Signals) => shim.child.kill(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   const exited = new Promise<number>((resolve) => shim.child.on('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
   let failure: MiniboxError | undefined;
   let status: number | undefined;
+  let held: HeldShim | undefined;
   try {
     for await (const ev of shim.events) {
+      mark(`shim: ${ev.kind}`);
       if (ev.kind === 'pid') await markRunning(dirs.dir, state, ev.pid, shim.child.pid ?? 0);
       else if (ev.kind === 'error') failure = new MiniboxError(ev.message.replace(/^minibox: /, ''), ev.code);
-      else if (ev.kind === 'exit') status = ev.status;
+      else if (ev.kind === 'exit') {
+        status = ev.status;
+        if (holdNetns) {
+          // the shim now waits for release(): the teardown runs with the netns still there
+          held = { release: () => (shim.release(), exited.then(() => undefined)) };
+          break;
+        }
+      }
     }
-    const shimStatus = await exited;
-    status ??= shimStatus;
+    if (!held) {
+      const shimStatus = await exited;
+      status ??= shimStatus;
+    }
   } finally {
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
   }
+  mark('shim exited');
   const oomKilled = cgroup.stats().oomKills > 0;
-  await markExited(dirs.dir, failure ? failure.exitCode : status, oomKilled);
+  await markExited(dirs.dir, failure ? failure.exitCode : (status ?? 125), oomKilled);
   if (failure) throw failure;
-  return status;
+  return { status: status ?? 125, ...(held ? { held } : {}) };
 }
 
 function signalNumber(sig: NodeJS.Signals | null): number {

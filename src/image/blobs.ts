@@ -8,6 +8,7 @@ import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { digestFile, digestHex } from './digest.js';
 import { scratchName } from './tmp-dirs.js';
+import { fsNow } from '../util/fs-now.js';
 
 /**
  * The content store: blobs/sha256/<hex>, immutable and named by their digest. Nothing
@@ -136,10 +137,10 @@ export async function removeBlob(paths: StatePaths, digest: string): Promise<voi
 /** Read a small JSON blob (manifest, config) from the store, capped so a huge file cannot exhaust memory. */
 export async function readBlobText(paths: StatePaths, digest: string, maxBytes = 4 << 20): Promise<string> {
   const file = blobPath(paths, digest);
-  const st = await fs.stat(file).catch((err: unknown) => {
+  const st = await fsNow.stat(file).catch((err: unknown) => {
     if (errnoCode(err) === 'ENOENT') throw new MiniboxError(`blob ${digest} is missing from the image store`);
     throw err;
   });
   if (st.size > maxBytes) throw new MiniboxError(`blob ${digest} is too large (${st.size} bytes) to be JSON metadata`);
-  return fs.readFile(file, 'utf8');
+  return fsNow.readFile(file, 'utf8');
 }

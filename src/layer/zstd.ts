@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import { Transform } from 'node:stream';
 import { MiniboxError, describe } from '../util/errors.js';
 
@@ -15,9 +16,12 @@ interface FzstdModule {
 }
 
 async function loadFzstd(): Promise<FzstdModule> {
-  const name = 'fzstd'; // a variable, so TypeScript does not require the package at build time
+  // require() with a variable name: TypeScript does not need the package at build time, and
+  // it works the same in the per-file ESM build and the CommonJS bundle (whose vm-compiled
+  // code has no dynamic import(), see bin/minibox)
+  const name = 'fzstd';
   try {
-    return (await import(name)) as FzstdModule;
+    return createRequire(import.meta.url)(name) as FzstdModule;
   } catch (err) {
     throw new MiniboxError(`zstd-compressed layers need the fzstd package (npm install fzstd): ${describe(err)}`);
   }

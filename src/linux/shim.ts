@@ -99,6 +99,8 @@ function splitOnce(s: string, sep: string): [string, string?] {
 export interface RunningShim {
   child: ChildProcess;
   events: AsyncIterable<ShimEvent>;
+  /** With holdNetns: let the shim go (it keeps the container's netns until then). */
+  release(): void;
 }
 
 /**
@@ -106,20 +108,33 @@ export interface RunningShim {
  * With a terminal (-t in the foreground) it stays in ours instead: it owns the tty (raw mode,
  * SIGWINCH) and Ctrl-C travels through the pty. Detached, nothing of Node's stdio is shared.
  */
-export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {
-  return spawnShim('run', encodeShimConfig(config), stdin, config.run ?? {});
+/**
+ * holdNetns (foreground, bridge network): after reporting `exit` the shim keeps the
+ * container's network namespace until release(), so the veth is still ours to delete in
+ * one kernel batch with an idle bridge (native-shim/src/monitor.c, nshold) rather than
+ * being unregistered by the kernel in a batch of its own.
+ */
+export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore', holdNetns = false): RunningShim {
+  const bytes = encodeShimConfig(config);
+  return spawnShim('run', holdNetns ? Buffer.concat([bytes, Buffer.from(`nshold=${HOLD_FD}\0`)]) : bytes, stdin, config.run ?? {}, holdNetns);
 }
 
-export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions): RunningShim {
+const HOLD_FD = 5;
+
+export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions, hold = false): RunningShim {
   const bin = shimPath();
   if (!existsSync(bin)) throw new MiniboxError(`the shim ${bin} is missing: run 'npm run build' (or the setup script) first`);
   const out = run.detach ? 'ignore' : 'inherit';
   const terminal = run.tty === true && !run.detach;
-  const child = spawn(bin, [subcommand], { stdio: [stdin, out, out, 'pipe', 'pipe'], detached: !terminal });
+  const stdio: Array<'pipe' | 'ignore' | 'inherit'> = [stdin, out, out, 'pipe', 'pipe'];
+  if (hold) stdio.push('pipe'); // fd 5 (HOLD_FD): EOF lets the shim go
+  const child = spawn(bin, [subcommand], { stdio, detached: !terminal });
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
   configPipe.end(configBytes);
-  return { child, events: readEvents(child.stdio[4] as Readable) };
+  const holdPipe = hold ? (child.stdio as unknown as Array<Writable | null>)[HOLD_FD] : undefined;
+  holdPipe?.on('error', () => undefined);
+  return { child, events: readEvents(child.stdio[4] as Readable), release: () => holdPipe?.destroy() };
 }
 
 async function* readEvents(report: Readable): AsyncIterable<ShimEvent> {

@@ -1,24 +1,25 @@
-import { promises as fs } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 
 /**
  * Write a file so that readers see either the old content or the new, never a torn one:
- * write a sibling temp file, fsync it, rename it over the target.
+ * write a sibling temp file, fsync it, rename it over the target. Synchronous syscalls
+ * behind the promise API, for the reason in fs-now.ts (these are small records).
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array, mode = 0o644): Promise<void> {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await fs.open(tmp, 'wx', mode);
+  const fd = openSync(tmp, 'wx', mode);
   try {
-    await handle.writeFile(data);
-    await handle.sync();
+    writeFileSync(fd, data);
+    fsyncSync(fd);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
   try {
-    await fs.rename(tmp, file);
+    renameSync(tmp, file);
   } catch (err) {
-    await fs.rm(tmp, { force: true });
+    rmSync(tmp, { force: true });
     throw err;
   }
 }
@@ -28,5 +29,5 @@ export async function writeJsonAtomic(file: string, value: unknown): Promise<voi
 }
 
 export async function readJsonFile(file: string): Promise<unknown> {
-  return JSON.parse(await fs.readFile(file, 'utf8')) as unknown;
+  return JSON.parse(readFileSync(file, 'utf8')) as unknown;
 }

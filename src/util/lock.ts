@@ -1,4 +1,4 @@
-import { promises as fs } from 'node:fs';
+import { fsNow as fs } from './fs-now.js';
 import path from 'node:path';
 import { errnoCode, MiniboxError } from './errors.js';
 import { processStartTime } from './proc.js';

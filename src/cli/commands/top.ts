@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { inspectContainer } from '../../engine/containers.js';
 import { containerProcesses } from '../../linux/procs.js';
 import { MiniboxError } from '../../util/errors.js';
@@ -15,7 +16,7 @@ function clock(ticks: number): string {
 export async function topCommand(ref: string): Promise<void> {
   const { state } = await inspectContainer(ref);
   if (state.status !== 'running' || !state.pid) throw new MiniboxError(`container ${state.id} is not running`, 1);
-  const uptime = Number(await import('node:fs').then((fs) => fs.readFileSync('/proc/uptime', 'utf8').split(' ')[0]));
+  const uptime = Number(readFileSync('/proc/uptime', 'utf8').split(' ')[0]);
   const boot = Date.now() - uptime * 1000;
   const rows = containerProcesses(state.pid).map((p) => {
     const started = new Date(boot + (p.startTicks / TICKS) * 1000);

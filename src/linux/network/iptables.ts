@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { MiniboxError, describe } from '../../util/errors.js';
+import { MiniboxError } from '../../util/errors.js';
+import { CommandError, runCommand } from '../../util/command.js';
 import type { PortBinding } from './ports.js';
 
 /**
@@ -45,23 +45,21 @@ export function portRule(b: PortBinding, ip: string, tag: string): string {
   return `-A ${NAT_CHAIN} ${dest}-p ${b.proto} -m ${b.proto} --dport ${b.hostPort} -m comment --comment ${tag} -j DNAT --to-destination ${ip}:${b.containerPort}`;
 }
 
-function run(cmd: string, args: string[], input?: string): string {
+async function run(cmd: string, args: string[], input?: string): Promise<string> {
   try {
-    return execFileSync(cmd, args, { input: input ?? '', encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+    return await runCommand(cmd, args, input);
   } catch (err) {
-    if (err && typeof err === 'object' && 'code' in err && err.code === 'ENOENT') {
-      throw new MiniboxError(`${cmd} not found: bridge networking needs iptables (apt-get install iptables)`);
-    }
-    const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : describe(err);
-    throw new MiniboxError(`${cmd} failed: ${stderr.split('\n')[0]}`);
+    if (!(err instanceof CommandError)) throw err;
+    if (err.notFound) throw new MiniboxError(`${cmd} not found: bridge networking needs iptables (apt-get install iptables)`);
+    throw new MiniboxError(`${cmd} failed: ${(err.stderr || err.message).split('\n')[0]}`);
   }
 }
 
 /** The current ruleset, per table, as iptables-save prints it. */
-export function saveRules(): Map<string, string[]> {
+export async function saveRules(): Promise<Map<string, string[]>> {
   const tables = new Map<string, string[]>();
   let current: string[] = [];
-  for (const line of run('iptables-save', []).split('\n')) {
+  for (const line of (await run('iptables-save', [])).split('\n')) {
     if (line.startsWith('*')) tables.set(line.slice(1), (current = []));
     else if (line.startsWith(':') || line.startsWith('-A ')) current.push(line);
   }
@@ -69,10 +67,10 @@ export function saveRules(): Map<string, string[]> {
 }
 
 /** Apply per-table command lines (-N/-A/-D/-F/-X) in one all-or-nothing batch. */
-function restore(batch: Record<string, string[]>): void {
+async function restore(batch: Record<string, string[]>): Promise<void> {
   let text = '';
   for (const [table, lines] of Object.entries(batch)) if (lines.length > 0) text += `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
-  if (text !== '') run('iptables-restore', ['-w', '--noflush'], text);
+  if (text !== '') await run('iptables-restore', ['-w', '--noflush'], text);
 }
 
 const hasChain = (lines: string[], chain: string) => lines.some((l) => l.startsWith(`:${chain} `));
@@ -83,9 +81,9 @@ const hasChain = (lines: string[], chain: string) => lines.some((l) => l.startsW
  * they were and the caller falls back to reading them first. Saves the iptables-save spawn
  * (~15 ms) on the common path of a lone `run`.
  */
-function tryRestore(batch: Record<string, string[]>): boolean {
+async function tryRestore(batch: Record<string, string[]>): Promise<boolean> {
   try {
-    restore(batch);
+    await restore(batch);
     return true;
   } catch (err) {
     if (err instanceof MiniboxError && / not found: /.test(err.message)) throw err;
@@ -94,17 +92,17 @@ function tryRestore(batch: Record<string, string[]>): boolean {
 }
 
 /** Chains, jumps and the bridge's own rules, each added only when missing. */
-export function setupNetworkFirewall(bridge: string, subnet: string): void {
+export async function setupNetworkFirewall(bridge: string, subnet: string): Promise<void> {
   const rules = networkRules(bridge, subnet);
   const fresh = {
     nat: [`-N ${NAT_CHAIN}`, `-N ${POST_CHAIN}`, ...JUMPS.nat, ...rules.nat],
     filter: [`-N ${FWD_CHAIN}`, ...JUMPS.filter, ...rules.filter],
   };
-  if (tryRestore(fresh)) {
+  if (await tryRestore(fresh)) {
     enableForwarding();
     return;
   }
-  const saved = saveRules();
+  const saved = await saveRules();
   const nat = saved.get('nat') ?? [];
   const filter = saved.get('filter') ?? [];
   const batch = { nat: [] as string[], filter: [] as string[] };
@@ -112,24 +110,24 @@ export function setupNetworkFirewall(bridge: string, subnet: string): void {
   if (!hasChain(filter, FWD_CHAIN)) batch.filter.push(`-N ${FWD_CHAIN}`);
   batch.nat.push(...[...JUMPS.nat, ...rules.nat].filter((r) => !nat.includes(r)));
   batch.filter.push(...[...JUMPS.filter, ...rules.filter].filter((r) => !filter.includes(r)));
-  restore(batch);
+  await restore(batch);
   enableForwarding();
 }
 
 const deletion = (line: string) => `-D ${line.slice(3)}`;
 
 /** Remove these bridges' rules; with lastNetwork also the jumps and the chains themselves. */
-export function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean): void {
+export async function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean): Promise<void> {
   // the last network: the jumps we added and our chains (with whatever is in them) go
   const everything = {
     nat: [...JUMPS.nat.map(deletion), ...[NAT_CHAIN, POST_CHAIN].flatMap((c) => [`-F ${c}`, `-X ${c}`])],
     filter: [...JUMPS.filter.map(deletion), `-F ${FWD_CHAIN}`, `-X ${FWD_CHAIN}`],
   };
-  if (lastNetwork && tryRestore(everything)) {
+  if (lastNetwork && (await tryRestore(everything))) {
     restoreForwarding();
     return;
   }
-  const saved = saveRules();
+  const saved = await saveRules();
   const batch: Record<string, string[]> = {};
   const ours = [NAT_CHAIN, POST_CHAIN, FWD_CHAIN];
   const onBridge = (l: string) => bridges.some((b) => new RegExp(`-[io] ${b}( |$)`).test(l));
@@ -141,18 +139,18 @@ export function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean)
     const jumps = rules.filter((l) => !inOurs(l) && ours.some((c) => l.endsWith(`-j ${c}`)));
     batch[table] = [...jumps.map(deletion), ...ours.filter((c) => hasChain(lines, c)).flatMap((c) => [`-F ${c}`, `-X ${c}`])];
   }
-  restore(batch);
+  await restore(batch);
   if (lastNetwork) restoreForwarding();
 }
 
-export function addPortRules(rules: string[]): void {
-  restore({ nat: rules });
+export async function addPortRules(rules: string[]): Promise<void> {
+  await restore({ nat: rules });
 }
 
 /** Delete the DNAT rules carrying this tag (a container's), whatever else changed meanwhile. */
-export function removePortRules(tag: string): void {
-  const nat = saveRules().get('nat') ?? [];
-  restore({ nat: nat.filter((l) => l.startsWith(`-A ${NAT_CHAIN} `) && l.includes(`--comment ${tag} `)).map(deletion) });
+export async function removePortRules(tag: string): Promise<void> {
+  const nat = (await saveRules()).get('nat') ?? [];
+  await restore({ nat: nat.filter((l) => l.startsWith(`-A ${NAT_CHAIN} `) && l.includes(`--comment ${tag} `)).map(deletion) });
 }
 
 const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';

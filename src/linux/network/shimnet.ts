@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { shimPath } from '../shim.js';
 import { MiniboxError } from '../../util/errors.js';
+import { CommandError, runCommand } from '../../util/command.js';
 
 /**
  * Network work done by minibox-shim outside of a container start (netlink is C's job;
@@ -23,20 +23,20 @@ export function etcRecords(files: Record<string, string>): string[] {
   return Object.entries(files).map(([dest, src]) => `net.etc=${dest}:${src}`);
 }
 
-function shim(args: string[]): void {
+async function shim(args: string[]): Promise<void> {
   try {
-    execFileSync(shimPath(), args, { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
+    await runCommand(shimPath(), args);
   } catch (err) {
-    const stderr = err && typeof err === 'object' && 'stderr' in err ? String(err.stderr).trim() : String(err);
-    throw new MiniboxError(stderr.replace(/^minibox: /, '') || `minibox-shim ${args[0]} failed`);
+    if (!(err instanceof CommandError)) throw err;
+    throw new MiniboxError(err.stderr.replace(/^minibox: /, '') || `minibox-shim ${args[0]} failed: ${err.message}`);
   }
 }
 
 /** Delete links by name (missing ones are fine). */
-export function deleteLinks(names: string[]): void {
-  if (names.length > 0) shim(['link-del', ...names]);
+export async function deleteLinks(names: string[]): Promise<void> {
+  if (names.length > 0) await shim(['link-del', ...names]);
 }
 
-export function attachRunning(pid: number, a: BridgeAttachment, ifname: string): void {
-  shim(['net-attach', String(pid), a.bridge, a.bridgeCidr, a.veth, ifname, a.cidr]);
+export async function attachRunning(pid: number, a: BridgeAttachment, ifname: string): Promise<void> {
+  await shim(['net-attach', String(pid), a.bridge, a.bridgeCidr, a.veth, ifname, a.cidr]);
 }

@@ -27,6 +27,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import zlib from 'node:zlib';
+import { withScratchExt4 } from './scratch-ext4.mjs';
 
 export const name = 'pull';
 export const title = 'Pull: minibox pull vs skopeo copy + umoci unpack (local docker-registry)';
@@ -394,6 +395,12 @@ function duBytes(p) {
  * @param {{runs: number, dir: string, dist: string, dropCaches: boolean, log: (s: string) => void}} o
  */
 export async function run(o) {
+  if (o.dir !== 'fresh-ext4') return runIn(o);
+  // minibox's store and umoci's bundles of every round stay until the end
+  return withScratchExt4(Math.max(4e9, o.runs * 1.2e9), (dir) => runIn({ ...o, dir }, 'a fresh ext4 (loop)'));
+}
+
+async function runIn(o, label = o.dir) {
   const missing = [REGISTRY, 'skopeo', 'umoci', 'setpriv'].filter((b) => !(b.startsWith('/') ? fs.existsSync(b) : which(b)));
   if (missing.length) throw new Error(`missing ${missing.join(', ')}: apt-get install -y docker-registry skopeo umoci`);
   const dist = o.dist ?? path.join(repo, 'dist');
@@ -529,7 +536,7 @@ export async function run(o) {
         pushMs,
         outputBytes: outBytes,
         sanity,
-        dir: o.dir,
+        dir: label,
         fsType,
         runs: o.runs,
         dropCaches: o.dropCaches,
@@ -572,7 +579,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   const { values } = parseArgs({
     options: {
       runs: { type: 'string', default: '5' },
-      dir: { type: 'string', default: '/var/tmp' },
+      dir: { type: 'string', default: 'fresh-ext4' },
       dist: { type: 'string' },
       'drop-caches': { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -580,7 +587,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
   });
   const report = await run({
     runs: Math.max(1, Number(values.runs)),
-    dir: path.resolve(values.dir),
+    dir: values.dir === 'fresh-ext4' ? values.dir : path.resolve(values.dir),
     dist: values.dist ? path.resolve(values.dist) : path.join(repo, 'dist'),
     dropCaches: values['drop-caches'],
     log: (s) => process.stderr.write(`${s}\n`),

@@ -2,8 +2,10 @@
 // `npm run bench`: runs every benchmark module bench/*.mjs in name order and prints a
 // report; the same as JSON in bench/results/latest.json (git-ignored).
 //
-//   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir /var/tmp]
+//   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir DIR]
 //                    [--workers ,0,2] [--drop-caches] [--dist dist]
+// Extraction goes into a fresh loop-mounted ext4 unless --dir names a directory (see
+// bench/scratch-ext4.mjs for why); pull and run use their own temp dirs.
 //
 // A module exports `name`, `title`, `async function run(options): Promise<Report>`
 // (Report: { name, title, config, rows, summary, … } — anything JSON) and optionally
@@ -25,7 +27,7 @@ const { values } = parseArgs({
     only: { type: 'string' },
     runs: { type: 'string', default: '5' },
     big: { type: 'boolean', default: false },
-    dir: { type: 'string', default: '/var/tmp' },
+    dir: { type: 'string', default: 'fresh-ext4' }, // or a directory to extract into as it is
     workers: { type: 'string', default: '' }, // comma list of minibox variants; '' = default
     'drop-caches': { type: 'boolean', default: false },
     dist: { type: 'string' },
@@ -63,7 +65,7 @@ if (!values.dist) {
 const options = {
   runs: Math.max(1, Number(values.runs)),
   big: values.big,
-  dir: path.resolve(values.dir),
+  dir: values.dir === 'fresh-ext4' ? values.dir : path.resolve(values.dir),
   dist,
   workers: values.workers.split(','),
   dropCaches: values['drop-caches'],

@@ -33,10 +33,12 @@ export interface ExtractOptions {
 }
 
 /**
- * Off by default: on the 2-core reference machine (`npm run bench -- --workers 0,1,2`)
+ * Off by default: on the 2-core reference machine (`npm run bench -- --workers ,1,2`)
  * writer threads were no faster on ext4 or tmpfs — inflate already has the second core,
  * and the hand-off costs as much as the syscalls it moves — and each adds ~10-20 MB of
- * RSS, which breaks the 100 MB budget. Worth re-measuring on machines with more cores.
+ * RSS, which breaks the 100 MB budget. Re-measured 2026-11-26 on a fresh ext4: one writer
+ * 556 vs 610 ms in one run, 513 vs 518 in the next, two writers 511 and 615 at 102-105 MiB:
+ * within this VM's noise. Worth re-measuring on machines with more cores.
  */
 export const DEFAULT_WORKERS = 0;
 

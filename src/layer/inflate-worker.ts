@@ -15,6 +15,10 @@ import { MiniboxError, describe } from '../util/errors.js';
  * here: measured on the 2-core reference machine with a 100 MB rootfs layer, the worker
  * (inflate ~190 ms) was the critical path with the hash on it too (+~60 ms) while this
  * thread sat idle ~170 ms; hashing here was ~30-40 ms faster end to end on ext4 and tmpfs.
+ * A third thread for the hash (shared output buffers, each freed when both the tar reader
+ * and the hasher are done) was tried too: interleaved A/B, 8 rounds each, it was ~10 ms
+ * slower on tmpfs and even on ext4 — with two cores, the three threads and the kernel's
+ * own work already fill them, so moving work between threads does not shorten the run.
  *
  * Data flow, all with transferred (not cloned) ArrayBuffers, each recycled:
  *  - blob → worker: the worker reads the blob file itself when the blob is a plain read

@@ -179,9 +179,14 @@ async function startAndWait(
   } finally {
     for (const s of FORWARDED_SIGNALS) process.off(s, forward);
   }
-  mark('shim exited');
-  const oomKilled = cgroup.stats().oomKills > 0;
-  await markExited(dirs.dir, failure ? failure.exitCode : (status ?? 125), oomKilled);
+  mark('shim done');
+  try {
+    const oomKilled = cgroup.stats().oomKills > 0;
+    await markExited(dirs.dir, failure ? failure.exitCode : (status ?? 125), oomKilled);
+  } catch (err) {
+    await held?.release(); // the caller never sees it: let the shim go now
+    throw err;
+  }
   if (failure) throw failure;
   return { status: status ?? 125, ...(held ? { held } : {}) };
 }

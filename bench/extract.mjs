@@ -142,13 +142,13 @@ function settle(drop) {
 }
 
 /**
- * @param {{runs: number, big: boolean, dir: string, dist: string, workers: string[], dropCaches: boolean, log: (s: string) => void}} o
+ * @param {{runs: number, big: boolean, dir: string, dist: string, workers: string[], dropCaches: boolean, keepTrees?: boolean, log: (s: string) => void}} o
  */
 export async function run(o) {
   if (o.dir !== 'fresh-ext4') return runIn(o, o.dir);
   // every run's tree stays until the end (but the big layer's, deleted as it goes)
   // sparse: room (blocks and inodes) for every tool's tree of every round costs nothing
-  const bytes = o.big ? 4e9 : 1e9 + (o.workers.length + 2) * o.runs * 2e8;
+  const bytes = o.big ? 4e9 : 1e9 + (o.workers.length + 2) * (o.keepTrees ? o.runs : 1) * 2e8;
   return withScratchExt4(bytes, (dir) => runIn(o, dir, 'a fresh ext4 (loop)'));
 }
 
@@ -197,9 +197,13 @@ async function runIn(o, dir, label = dir) {
         }
       }
       o.log(`round ${round + 1}/${o.runs}: ${order.map((t) => `${t.name} ${samples[t.name].ms.at(-1).toFixed(0)} ms`).join(', ')}`);
-      // The big layer does not fit many times over: delete as we go (the deletes' discards
-      // then land between rounds, after a sync, rather than inside a timed run).
-      if (o.big) {
+      // Delete each round's trees after the round (after a sync, so the deletes' own work
+      // lands between rounds, not inside a timed run): every round then extracts into the
+      // same near-empty filesystem. Kept (--keep-trees), they pile up: on the reference VM,
+      // once the filesystem held ~1 GB of earlier trees, `tar -xf` alone went from ~290 to
+      // ~550 ms a run, the state of the directory rather than the tools being measured.
+      // (The big layer does not fit many times over, so it is always deleted.)
+      if (o.big || !o.keepTrees) {
         for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
         execFileSync('sync');
       }
@@ -233,6 +237,7 @@ async function runIn(o, dir, label = dir) {
       fsType,
       runs: o.runs,
       dropCaches: o.dropCaches,
+      keepTrees: Boolean(o.keepTrees),
       diffId,
     },
     rows,
@@ -247,7 +252,7 @@ export function format(report) {
   const c = report.config;
   const lines = [
     `${report.title}`,
-    `  layer ${c.layer}: ${(c.tarBytes / MB).toFixed(1)} MB tar, ${(c.gzipBytes / MB).toFixed(1)} MB gzip, ${c.entries} entries; into ${c.dir} (${c.fsType}); ${c.runs} rounds${c.dropCaches ? ', caches dropped' : ''}`,
+    `  layer ${c.layer}: ${(c.tarBytes / MB).toFixed(1)} MB tar, ${(c.gzipBytes / MB).toFixed(1)} MB gzip, ${c.entries} entries; into ${c.dir} (${c.fsType}); ${c.runs} rounds${c.dropCaches ? ', caches dropped' : ''}${c.keepTrees ? ', trees kept' : ''}`,
   ];
   for (const r of report.rows) {
     lines.push(

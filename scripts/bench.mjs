@@ -3,7 +3,7 @@
 // report; the same as JSON in bench/results/latest.json (git-ignored).
 //
 //   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir DIR]
-//                    [--workers ,0,2] [--drop-caches] [--dist dist]
+//                    [--workers ,0,2] [--drop-caches] [--keep-trees] [--dist dist]
 // Extraction goes into a fresh loop-mounted ext4 unless --dir names a directory (see
 // bench/scratch-ext4.mjs for why); pull and run use their own temp dirs.
 //
@@ -30,6 +30,7 @@ const { values } = parseArgs({
     dir: { type: 'string', default: 'fresh-ext4' }, // or a directory to extract into as it is
     workers: { type: 'string', default: '' }, // comma list of minibox variants; '' = default
     'drop-caches': { type: 'boolean', default: false },
+    'keep-trees': { type: 'boolean', default: false }, // extract: keep every round's trees
     dist: { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
@@ -69,6 +70,7 @@ const options = {
   dist,
   workers: values.workers.split(','),
   dropCaches: values['drop-caches'],
+  keepTrees: values['keep-trees'],
   log,
 };
 const only = values.only?.split(',');

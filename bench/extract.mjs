@@ -149,7 +149,7 @@ export async function run(o) {
   // every run's tree stays until the end (but the big layer's, deleted as it goes)
   // sparse: room (blocks and inodes) for every tool's tree of every round costs nothing
   const bytes = o.big ? 4e9 : 1e9 + (o.workers.length + 2) * (o.keepTrees ? o.runs : 1) * 2e8;
-  return withScratchExt4(bytes, (dir) => runIn(o, dir, 'a fresh ext4 (loop)'));
+  return withScratchExt4(bytes, (dir, label) => runIn(o, dir, label), { log: o.log });
 }
 
 async function runIn(o, dir, label = dir) {

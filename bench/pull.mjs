@@ -397,7 +397,7 @@ function duBytes(p) {
 export async function run(o) {
   if (o.dir !== 'fresh-ext4') return runIn(o);
   // minibox's store and umoci's bundles of every round stay until the end
-  return withScratchExt4(Math.max(4e9, o.runs * 1.2e9), (dir) => runIn({ ...o, dir }, 'a fresh ext4 (loop)'));
+  return withScratchExt4(Math.max(4e9, o.runs * 1.2e9), (dir, label) => runIn({ ...o, dir }, label), { log: o.log });
 }
 
 async function runIn(o, label = o.dir) {

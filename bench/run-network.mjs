@@ -52,11 +52,21 @@ export async function run(options = {}) {
   const mb = [path.join(repo, 'bin', 'minibox')];
   try {
     execFileSync(process.execPath, [...mb, 'load', '-q', '-i', layout], { env, stdio: 'ignore' });
-    const podman = preparePodman(tmp);
     const podmanArgs = ['--runtime', 'runc', 'run', '--rm', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', PODMAN_IMAGE, 'true'];
     // warm-up: page cache, first bridge creation, podman's network setup
     timed(process.execPath, [...mb, 'run', '--rm', 'busybox', 'true'], env);
-    if (podman) timed('podman', podmanArgs, process.env);
+    // podman is the reference, not the subject: if it cannot run here, minibox's row still
+    // counts and the report says why there is no ratio
+    let podman = false;
+    let podmanProblem = 'podman not installed';
+    try {
+      podman = preparePodman(tmp);
+      if (podman) timed('podman', podmanArgs, process.env);
+    } catch (err) {
+      podman = false;
+      podmanProblem = `podman could not run here: ${String(err.message ?? err).split('\n')[0]}`;
+      options.log?.(podmanProblem);
+    }
     const times = { minibox: [], podman: [] };
     for (let i = 0; i < runs; i++) {
       const order = i % 2 ? ['podman', 'minibox'] : ['minibox', 'podman'];
@@ -68,7 +78,7 @@ export async function run(options = {}) {
     const rows = [{ label: 'minibox run --rm busybox true (bridge)', median_ms: median(times.minibox), runs }];
     if (podman) rows.push({ label: 'podman --runtime runc run --rm busybox true', median_ms: median(times.podman), runs });
     const ratio = podman ? rows[0].median_ms / rows[1].median_ms : null;
-    return { name, title, config: { runs }, rows, ratio, summary: ratio === null ? 'podman not installed' : `minibox/podman = ${ratio.toFixed(2)}` };
+    return { name, title, config: { runs }, rows, ratio, summary: ratio === null ? podmanProblem : `minibox/podman = ${ratio.toFixed(2)}` };
   } finally {
     if (have('podman')) spawnSync('podman', ['rmi', '-f', PODMAN_IMAGE], { stdio: 'ignore' });
     fs.rmSync(tmp, { recursive: true, force: true });

@@ -13,20 +13,29 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-export async function withScratchExt4(bytes, fn) {
+/**
+ * fn(dir, label) inside a fresh ext4 of `bytes` (sparse). Where one cannot be made (no
+ * mkfs.ext4, no loop devices, not root), fn runs in `fallback` as it is, and says so.
+ */
+export async function withScratchExt4(bytes, fn, { fallback = '/var/tmp', log = () => {} } = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'minibox-bench-ext4-'));
   const image = path.join(base, 'fs.img');
   const mnt = path.join(base, 'mnt');
   fs.mkdirSync(mnt);
   let mounted = false;
   try {
-    fs.closeSync(fs.openSync(image, 'w'));
-    fs.truncateSync(image, bytes); // sparse: costs only what is written
-    // no lazy init: otherwise ext4lazyinit zeroes inode tables in the background, mid-run
-    execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image], { stdio: 'ignore' });
-    execFileSync('mount', ['-o', 'loop', image, mnt]);
-    mounted = true;
-    return await fn(mnt);
+    try {
+      fs.closeSync(fs.openSync(image, 'w'));
+      fs.truncateSync(image, bytes); // sparse: costs only what is written
+      // no lazy init: otherwise ext4lazyinit zeroes inode tables in the background, mid-run
+      execFileSync('mkfs.ext4', ['-q', '-F', '-E', 'lazy_itable_init=0,lazy_journal_init=0', image], { stdio: 'ignore' });
+      execFileSync('mount', ['-o', 'loop', image, mnt], { stdio: ['ignore', 'ignore', 'pipe'] });
+      mounted = true;
+    } catch (err) {
+      log(`no fresh ext4 (${String(err.message ?? err).split('\n')[0]}): using ${fallback} as it is`);
+      return await fn(fallback, fallback);
+    }
+    return await fn(mnt, 'a fresh ext4 (loop)');
   } finally {
     if (mounted) execFileSync('umount', [mnt]);
     fs.rmSync(base, { recursive: true, force: true });

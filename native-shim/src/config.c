@@ -68,8 +68,7 @@ static int read_all(int fd, char **out, size_t *out_len, mb_error *err)
     return 0;
 }
 
-/* Single-valued keys may appear once; a second one is a protocol bug. */
-static int set_once(const char **slot, const char *key, char *value,
+int config_set_once(const char **slot, const char *key, const char *value,
                     mb_error *err)
 {
     if (*slot != NULL)
@@ -91,17 +90,17 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
                         mb_error *err)
 {
     if (strcmp(key, "id") == 0)
-        return set_once(&cfg->id, key, value, err);
+        return config_set_once(&cfg->id, key, value, err);
     if (strcmp(key, "rootfs") == 0)
-        return set_once(&cfg->rootfs, key, value, err);
+        return config_set_once(&cfg->rootfs, key, value, err);
     if (strcmp(key, "upper") == 0)
-        return set_once(&cfg->upper, key, value, err);
+        return config_set_once(&cfg->upper, key, value, err);
     if (strcmp(key, "work") == 0)
-        return set_once(&cfg->work, key, value, err);
+        return config_set_once(&cfg->work, key, value, err);
     if (strcmp(key, "hostname") == 0)
-        return set_once(&cfg->hostname, key, value, err);
+        return config_set_once(&cfg->hostname, key, value, err);
     if (strcmp(key, "cwd") == 0)
-        return set_once(&cfg->cwd, key, value, err);
+        return config_set_once(&cfg->cwd, key, value, err);
     if (strcmp(key, "lower") == 0)
         return push(&cfg->lowers, value, err);
     if (strcmp(key, "arg") == 0)
@@ -111,7 +110,7 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
     if (strcmp(key, "cgroup") == 0)
         return push(&cfg->cgroups, value, err);
     if (strcmp(key, "cgroupfs") == 0)
-        return set_once(&cfg->cgroupfs, key, value, err);
+        return config_set_once(&cfg->cgroupfs, key, value, err);
     if (strncmp(key, "net.", 4) == 0)
         return netconfig_apply(&cfg->net, key, value, err);
     /* Last: run-mode keys (runopts.c), which also rejects unknown keys. */

@@ -37,6 +37,11 @@ typedef struct mb_config {
 } mb_config;
 
 /* Read fd until EOF and parse it.  Does not close fd. */
+/* A single-valued key: set *slot, or fail on a second one (a protocol bug).
+ * Shared by the config's key families (config.c, netconfig.c, runopts.c). */
+int config_set_once(const char **slot, const char *key, const char *value,
+                    mb_error *err);
+
 int config_read(int fd, mb_config *cfg, mb_error *err);
 
 /* Same wire format for "exec": requires arg and pid, no rootfs keys. */

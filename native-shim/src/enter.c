@@ -178,12 +178,8 @@ int enter_cmd(int argc, char **argv)
     int code;
 
     (void)argv;
-    if (argc != 2) {
-        mb_error_detail(&err, MB_EXIT_SETUP, "usage",
-                        "minibox-shim exec (takes no arguments)");
-        report_error(&err);
-        return err.code;
-    }
+    if (argc != 2)
+        return report_usage("exec (takes no arguments)");
     code = config_read_exec(3, &cfg, &err);
     close(3);
     if (code < 0) {

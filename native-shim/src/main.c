@@ -26,12 +26,8 @@ static int cmd_run(int argc, char **argv)
     int code;
 
     (void)argv;
-    if (argc != 2) {
-        mb_error_detail(&err, MB_EXIT_SETUP, "usage",
-                        "minibox-shim run (takes no arguments)");
-        report_error(&err);
-        return err.code;
-    }
+    if (argc != 2)
+        return report_usage("run (takes no arguments)");
     if (config_read(CONFIG_FD, &cfg, &err) < 0) {
         close(CONFIG_FD);
         report_error(&err);
@@ -58,7 +54,6 @@ static const struct command commands[] = {
 
 int main(int argc, char **argv)
 {
-    mb_error err;
     size_t i;
 
     /* First thing: decide whether fd 4 is ours, before any open()/pipe()
@@ -67,7 +62,5 @@ int main(int argc, char **argv)
     for (i = 0; argc >= 2 && i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(argv[1], commands[i].name) == 0)
             return commands[i].run(argc, argv);
-    mb_error_detail(&err, MB_EXIT_SETUP, "usage", "minibox-shim run");
-    report_error(&err);
-    return err.code;
+    return report_usage("run");
 }

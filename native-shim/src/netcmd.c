@@ -40,15 +40,6 @@ int net_link_delete(const char *name, mb_error *err)
     return 0;
 }
 
-static int usage(const char *text)
-{
-    mb_error err;
-
-    mb_error_detail(&err, MB_EXIT_SETUP, "usage", "minibox-shim %s", text);
-    report_error(&err);
-    return err.code;
-}
-
 static int set_group(int index, uint32_t group)
 {
     struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_index = index };
@@ -106,7 +97,7 @@ int net_cmd_link_del(int argc, char **argv)
     int i;
 
     if (argc < 3)
-        return usage("link-del NAME...");
+        return report_usage("link-del NAME...");
     if (delete_together(argv + 2, argc - 2))
         return 0;
     for (i = 2; i < argc; i++)
@@ -142,14 +133,14 @@ int net_cmd_attach(int argc, char **argv)
     int master;
 
     if (argc != 8)
-        return usage("net-attach PID BRIDGE BRIDGE_CIDR VETH IFNAME CIDR");
+        return report_usage("net-attach PID BRIDGE BRIDGE_CIDR VETH IFNAME CIDR");
     pid = (pid_t)atoi(argv[2]);
     n.bridge = argv[3];
     n.bridge_addr = argv[4];
     n.veth = argv[5];
     n.addr = argv[7];
     if (pid <= 0)
-        return usage("net-attach: PID must be a positive number");
+        return report_usage("net-attach: PID must be a positive number");
     if (net_bridge_up(n.bridge, n.bridge_addr, &err) < 0)
         goto fail;
     master = (int)if_nametoindex(n.bridge);

@@ -6,15 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static int once(const char **slot, const char *key, const char *value,
-                mb_error *err)
-{
-    if (*slot != NULL)
-        return mb_error_detail(err, MB_EXIT_SETUP, "config",
-                               "duplicate key %s", key);
-    *slot = value;
-    return 0;
-}
+#include "config.h"
 
 static int push_etc(mb_net_config *n, char *value, mb_error *err)
 {
@@ -45,7 +37,7 @@ int netconfig_apply(mb_net_config *n, const char *key, char *value,
         return push_etc(n, value, err);
     for (i = 0; i < sizeof(single) / sizeof(single[0]); i++)
         if (strcmp(key, single[i].key) == 0)
-            return once((const char **)(void *)((char *)n + single[i].off),
+            return config_set_once((const char **)(void *)((char *)n + single[i].off),
                         key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
 }

@@ -88,3 +88,12 @@ void report_exit(int status)
     if (report_fd >= 0)
         emit(report_fd, "exit %d\n", status);
 }
+
+int report_usage(const char *text)
+{
+    mb_error err;
+
+    mb_error_detail(&err, MB_EXIT_SETUP, "usage", "minibox-shim %s", text);
+    report_error(&err);
+    return err.code;
+}

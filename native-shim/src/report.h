@@ -23,6 +23,10 @@ void report_pid(pid_t pid);
 void report_error(const mb_error *err);
 /* For messages that arrive already formatted (from the child). */
 void report_error_line(int code, const char *line);
+
+/* A subcommand called wrongly: "usage: minibox-shim <text>" reported as
+ * an error; returns the exit code to use. */
+int report_usage(const char *text);
 void report_exit(int status);
 
 /* Write all of buf, retrying EINTR and short writes. */

@@ -3,22 +3,14 @@
 
 #include <string.h>
 
+#include "config.h"
+
 static int flag(int *slot, const char *key, const char *value, mb_error *err)
 {
     if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
         return mb_error_detail(err, MB_EXIT_SETUP, "config",
                                "%s must be 0 or 1", key);
     *slot = value[0] == '1';
-    return 0;
-}
-
-static int once(const char **slot, const char *key, const char *value,
-                mb_error *err)
-{
-    if (*slot != NULL)
-        return mb_error_detail(err, MB_EXIT_SETUP, "config",
-                               "duplicate key %s", key);
-    *slot = value;
     return 0;
 }
 
@@ -31,18 +23,18 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
     if (strcmp(key, "stdin") == 0)
         return flag(&o->stdin_open, key, value, err);
     if (strcmp(key, "log") == 0)
-        return once(&o->log, key, value, err);
+        return config_set_once(&o->log, key, value, err);
     if (strcmp(key, "statedir") == 0)
-        return once(&o->statedir, key, value, err);
+        return config_set_once(&o->statedir, key, value, err);
     if (strcmp(key, "oom") == 0)
-        return once(&o->oom, key, value, err);
+        return config_set_once(&o->oom, key, value, err);
     if (strcmp(key, "restart") == 0)
-        return once(&o->restart, key, value, err);
+        return config_set_once(&o->restart, key, value, err);
     if (strcmp(key, "pid") == 0)
-        return once(&o->pid, key, value, err);
+        return config_set_once(&o->pid, key, value, err);
     if (strcmp(key, "user") == 0)
-        return once(&o->user, key, value, err);
+        return config_set_once(&o->user, key, value, err);
     if (strcmp(key, "nshold") == 0)
-        return once(&o->nshold, key, value, err);
+        return config_set_once(&o->nshold, key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
 }

@@ -135,7 +135,7 @@ export async function pruneNetworks(): Promise<string[]> {
       await removeNetworkDef(np, d.name);
       removed.push(d.name);
     }
-    await allSettledOrThrow([teardownNetworkFirewall(idle.map((d) => d.bridge), used.size === 0), ...idle.map((d) => deleteLinks([d.bridge]))]);
+    await allSettledOrThrow([teardownNetworkFirewall(idle.map((d) => d.bridge), used.size === 0), deleteLinks(idle.map((d) => d.bridge))]);
     return removed;
   });
 }

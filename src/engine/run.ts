@@ -97,7 +97,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
       cgroups: cgroup.joinPaths,
       cgroupView: cgroup.viewSpec,
       netRecords,
-      run: { tty: req.tty === true, stdin: req.interactive },
+      run: { tty: req.tty === true, stdin: req.interactive, nshold: !req.detach && net.mode === 'bridge' },
     };
     if (!req.detach && !req.autoRemove) {
       // what `start` needs to run this container again the same way (detached writes its
@@ -117,7 +117,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
       req.onDetached?.(id);
       return 0;
     }
-    const waited = await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true, net.mode === 'bridge');
+    const waited = await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true);
     held = waited.held;
     return waited.status;
   } finally {
@@ -148,10 +148,9 @@ async function startAndWait(
   cgroup: ContainerCgroup,
   config: ShimConfig,
   interactive: boolean,
-  holdNetns: boolean,
 ): Promise<{ status: number; held?: HeldShim }> {
   mark('cgroup ready');
-  const shim = startShim(config, interactive ? 'inherit' : 'ignore', holdNetns);
+  const shim = startShim(config, interactive ? 'inherit' : 'ignore');
   const forward = (signal: NodeJS.Signals) => shim.child.kill(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   const exited = new Promise<number>((resolve) => shim.child.on('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
@@ -165,7 +164,7 @@ async function startAndWait(
       else if (ev.kind === 'error') failure = new MiniboxError(ev.message.replace(/^minibox: /, ''), ev.code);
       else if (ev.kind === 'exit') {
         status = ev.status;
-        if (holdNetns) {
+        if (config.run?.nshold) {
           // the shim now waits for release(): the teardown runs with the netns still there
           held = { release: () => (shim.release(), exited.then(() => undefined)) };
           break;

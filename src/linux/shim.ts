@@ -37,6 +37,7 @@ export interface ShimRunOptions {
   statedir?: string; // containers/<id>: started.json, exit.json, stopped
   oom?: string; // the cgroup file with the oom_kill counter
   restart?: string; // no | always | unless-stopped | on-failure[:N]
+  nshold?: boolean; // foreground bridge run: keep the netns past the exit (see startShim)
 }
 
 export function encodeRunOptions(o: ShimRunOptions | undefined): string[] {
@@ -46,6 +47,7 @@ export function encodeRunOptions(o: ShimRunOptions | undefined): string[] {
   if (o.tty) out.push('tty=1');
   if (o.stdin) out.push('stdin=1');
   for (const k of ['log', 'statedir', 'oom', 'restart'] as const) if (o[k]) out.push(`${k}=${o[k]}`);
+  if (o.nshold) out.push(`nshold=${HOLD_FD}`);
   return out;
 }
 
@@ -109,30 +111,29 @@ export interface RunningShim {
  * SIGWINCH) and Ctrl-C travels through the pty. Detached, nothing of Node's stdio is shared.
  */
 /**
- * holdNetns (foreground, bridge network): after reporting `exit` the shim keeps the
+ * run.nshold (foreground, bridge network): after reporting `exit` the shim keeps the
  * container's network namespace until release(), so the veth is still ours to delete in
  * one kernel batch with an idle bridge (native-shim/src/monitor.c, nshold) rather than
  * being unregistered by the kernel in a batch of its own.
  */
-export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore', holdNetns = false): RunningShim {
-  const bytes = encodeShimConfig(config);
-  return spawnShim('run', holdNetns ? Buffer.concat([bytes, Buffer.from(`nshold=${HOLD_FD}\0`)]) : bytes, stdin, config.run ?? {}, holdNetns);
+export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {
+  return spawnShim('run', encodeShimConfig(config), stdin, config.run ?? {});
 }
 
-const HOLD_FD = 5;
+const HOLD_FD = 5; // nshold: EOF on it lets the shim go
 
-export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions, hold = false): RunningShim {
+export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions): RunningShim {
   const bin = shimPath();
   if (!existsSync(bin)) throw new MiniboxError(`the shim ${bin} is missing: run 'npm run build' (or the setup script) first`);
   const out = run.detach ? 'ignore' : 'inherit';
   const terminal = run.tty === true && !run.detach;
   const stdio: Array<'pipe' | 'ignore' | 'inherit'> = [stdin, out, out, 'pipe', 'pipe'];
-  if (hold) stdio.push('pipe'); // fd 5 (HOLD_FD): EOF lets the shim go
+  if (run.nshold) stdio.push('pipe'); // HOLD_FD
   const child = spawn(bin, [subcommand], { stdio, detached: !terminal });
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
   configPipe.end(configBytes);
-  const holdPipe = hold ? (child.stdio as unknown as Array<Writable | null>)[HOLD_FD] : undefined;
+  const holdPipe = run.nshold ? (child.stdio as unknown as Array<Writable | null>)[HOLD_FD] : undefined;
   holdPipe?.on('error', () => undefined);
   return { child, events: readEvents(child.stdio[4] as Readable), release: () => holdPipe?.destroy() };
 }

@@ -1,23 +1,24 @@
 /* main.c - minibox-shim entry point: argv[1] selects the subcommand.
  *
- *   minibox-shim run     config on fd 3, reports on fd 4 (see report.h)
- *   minibox-shim exec    run a program in a running container (enter.h)
+ *   minibox-shim run          config on fd 3, reports on fd 4
+ *                             (common/report.h); foreground or detached
+ *   minibox-shim exec         a program in a running container (exec/enter.h)
+ *   minibox-shim link-del     delete links in one batch (net/netcmd.c)
+ *   minibox-shim net-attach   connect a running container (net/netcmd.c)
  *
- * Further subcommands (exec into a running container, a detached monitor)
- * are added as rows of the table below.
+ * Further subcommands are added as rows of the table below.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
-#include "enter.h"
-#include "error.h"
-#include "monitor.h"
-#include "network.h"
-#include "report.h"
-
-#define CONFIG_FD 3
+#include "common/error.h"
+#include "common/report.h"
+#include "config/config.h"
+#include "exec/enter.h"
+#include "monitor/daemon.h"
+#include "monitor/foreground.h"
+#include "net/network.h"
 
 static int cmd_run(int argc, char **argv)
 {
@@ -28,14 +29,15 @@ static int cmd_run(int argc, char **argv)
     (void)argv;
     if (argc != 2)
         return report_usage("run (takes no arguments)");
-    if (config_read(CONFIG_FD, &cfg, &err) < 0) {
-        close(CONFIG_FD);
+    if (config_read(MB_CONFIG_FD, &cfg, &err) < 0) {
+        close(MB_CONFIG_FD);
         report_error(&err);
         return err.code;
     }
     /* Done with it; the container must not inherit it either. */
-    close(CONFIG_FD);
-    code = monitor_run(&cfg);
+    close(MB_CONFIG_FD);
+    /* Detached: the monitor lives on in a fork of its own (daemon.c). */
+    code = cfg.opts.detach ? daemon_run(&cfg) : foreground_run(&cfg);
     config_free(&cfg);
     return code;
 }

@@ -1,0 +1,40 @@
+/* runopts.c - the run-mode keys of the fd 3 config (see runopts.h). */
+#include "config/runopts.h"
+
+#include <string.h>
+
+#include "config/config.h"
+
+static int flag(int *slot, const char *key, const char *value, mb_error *err)
+{
+    if (strcmp(value, "1") != 0 && strcmp(value, "0") != 0)
+        return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                               "%s must be 0 or 1", key);
+    *slot = value[0] == '1';
+    return 0;
+}
+
+int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
+{
+    if (strcmp(key, "detach") == 0)
+        return flag(&o->detach, key, value, err);
+    if (strcmp(key, "tty") == 0)
+        return flag(&o->tty, key, value, err);
+    if (strcmp(key, "stdin") == 0)
+        return flag(&o->stdin_open, key, value, err);
+    if (strcmp(key, "log") == 0)
+        return config_set_once(&o->log, key, value, err);
+    if (strcmp(key, "statedir") == 0)
+        return config_set_once(&o->statedir, key, value, err);
+    if (strcmp(key, "oom") == 0)
+        return config_set_once(&o->oom, key, value, err);
+    if (strcmp(key, "restart") == 0)
+        return config_set_once(&o->restart, key, value, err);
+    if (strcmp(key, "pid") == 0)
+        return config_set_once(&o->pid, key, value, err);
+    if (strcmp(key, "user") == 0)
+        return config_set_once(&o->user, key, value, err);
+    if (strcmp(key, "nshold") == 0)
+        return config_set_once(&o->nshold, key, value, err);
+    return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
+}

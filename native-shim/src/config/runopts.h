@@ -1,0 +1,28 @@
+/* runopts.h - how the container is run, beside what it is: detached
+ * monitor, log file, state dir, OOM counter file, restart policy, tty,
+ * and the keys of "exec" (pid, user).  Filled from fd 3 by runopts_apply. */
+#ifndef MINIBOX_RUNOPTS_H
+#define MINIBOX_RUNOPTS_H
+
+#include "common/error.h"
+
+typedef struct mb_runopts {
+    int detach;            /* detach=1: fork a monitor, report "started" */
+    int tty;               /* tty=1: the container gets a pty */
+    int stdin_open;        /* stdin=1: the container's stdin is ours (-i) */
+    const char *log;       /* log=<json-file log path> (detached) */
+    const char *statedir;  /* statedir=<containers/<id>>: exit.json etc. */
+    const char *oom;       /* oom=<memory.events or memory.oom_control> */
+    const char *restart;   /* restart=no|always|unless-stopped|on-failure[:N] */
+    const char *pid;       /* exec: pid=<container init host pid> */
+    const char *user;      /* exec: user=<uid>:<gid> */
+    const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
+                              netns until EOF on fd, so the host can delete
+                              its veth together with the bridge (net/nshold.h) */
+} mb_runopts;
+
+/* Apply one record: 0, or -1 with err filled for a bad value or a key
+ * that is unknown (this is the last stop of config.c's dispatch). */
+int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err);
+
+#endif

@@ -1,0 +1,21 @@
+/* enter.h - "minibox-shim exec": run a program inside a running container.
+ *
+ * Config on fd 3 (config/config.h wire format): pid=<container init host pid>,
+ * cgroup= (repeated, joined first), arg= (repeated), env= (the complete
+ * environment), cwd=, user=<uid>:<gid>, tty=1, stdin=1.  The shim opens
+ * /proc/<pid>/ns/{ipc,uts,net,pid,cgroup,mnt}, joins the cgroups, setns()
+ * into each (mnt last: it also moves us to the container's /), then forks,
+ * since the PID namespace only applies to children.  Reports on fd 4 as
+ * run does: pid, error, exit.  Exit status is the program's (126/127 for
+ * exec failures, 125 for setup). */
+#ifndef MINIBOX_ENTER_H
+#define MINIBOX_ENTER_H
+
+#include "config/config.h"
+
+int enter_run(const mb_config *cfg);
+
+/* The "exec" row of main.c: config from fd 3, then enter_run(). */
+int enter_cmd(int argc, char **argv);
+
+#endif

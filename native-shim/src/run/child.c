@@ -1,0 +1,111 @@
+/* child.c - runs as PID 1 of the new namespaces: waits for the parent,
+ * joins the v1 cgroups, builds the container's filesystem view, then execs
+ * the program.  Any failure is reported as one line on the error pipe
+ * (errpipe.h). */
+#include "run/child.h"
+
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/signals.h"
+#include "common/util.h"
+#include "net/network.h"
+#include "run/cgroup_join.h"
+#include "run/cgroupfs.h"
+#include "run/childio.h"
+#include "run/devices.h"
+#include "run/errpipe.h"
+#include "run/execve.h"
+#include "run/rootfs.h"
+
+/* Die with the shim, and do not start before it joined our cgroups. */
+static int wait_for_parent(const mb_child_ctx *ctx, mb_error *err)
+{
+    char byte;
+    ssize_t n;
+
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+        return mb_error_errno(err, "prctl PR_SET_PDEATHSIG");
+    /* The usual "getppid() changed?" race check is useless here: in a new
+     * PID namespace getppid() is always 0.  The sync pipe covers the race
+     * instead: if the parent died before prctl(), its write end is closed
+     * and we read EOF. */
+    do
+        n = read(ctx->sync_rd, &byte, 1);
+    while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return mb_error_errno(err, "read sync pipe");
+    if (n == 0)
+        return mb_error_detail(err, MB_EXIT_SETUP, "sync", "parent exited");
+    close(ctx->sync_rd);
+    return 0;
+}
+
+/* Everything that happens in the mount namespace, in dependency order. */
+static int setup_mounts(const mb_config *cfg, mb_error *err)
+{
+    if (rootfs_make_private(err) < 0 || rootfs_mount_overlay(cfg, err) < 0
+        || rootfs_mount_proc(cfg->rootfs, err) < 0
+        || devices_setup(cfg->rootfs, err) < 0
+        || rootfs_mount_sys(cfg->rootfs, err) < 0
+        || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
+        || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
+        || rootfs_pivot(cfg->rootfs, err) < 0)
+        return -1;
+    return 0;
+}
+
+static int setup_process(const mb_config *cfg, mb_error *err)
+{
+    const char *h = cfg->hostname;
+
+    if (h != NULL && sethostname(h, strlen(h)) < 0)
+        return mb_error_errno(err, "sethostname");
+    if (net_child_setup(&cfg->net, err) < 0)
+        return -1;
+    /* Like Docker's WorkingDir: created on demand, inside the new root. */
+    if (mb_mkdir_p(cfg->cwd, err) < 0)
+        return -1;
+    if (chdir(cfg->cwd) < 0)
+        return mb_error_errno(err, "chdir %s", cfg->cwd);
+    umask(022);
+    if (signals_reset(err) < 0)
+        return -1;
+    /* Whatever the caller leaked to us beyond stdio must not reach the
+     * container; the error pipe stays open until the execve() itself. */
+    if (close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) < 0 && errno != ENOSYS)
+        return mb_error_errno(err, "close_range");
+    return 0;
+}
+
+int child_main(void *arg)
+{
+    const mb_child_ctx *ctx = arg;
+    const mb_config *cfg = ctx->cfg;
+    mb_error err;
+
+    close(ctx->sync_wr);
+    close(ctx->err_rd);
+    /* The parent joined us to the v2 cgroups (if any); the v1 ones we
+     * join ourselves, before anything else runs here (cgroup_join.c). */
+    if (wait_for_parent(ctx, &err) < 0
+        || cgroup_join_self(&cfg->cgroups, &err) < 0
+        || childio_setup(ctx, &err) < 0)
+        errpipe_fail(ctx->err_wr, &err);
+    /* Now we are in our cgroups: make them the root of our cgroup view. */
+    if (unshare(CLONE_NEWCGROUP) < 0) {
+        mb_error_errno(&err, "unshare cgroup namespace");
+        errpipe_fail(ctx->err_wr, &err);
+    }
+    /* Device nodes and mount points get exactly the modes we ask for. */
+    umask(0);
+    if (setup_mounts(cfg, &err) < 0 || setup_process(cfg, &err) < 0)
+        errpipe_fail(ctx->err_wr, &err);
+    exec_container(cfg, &err);
+    errpipe_fail(ctx->err_wr, &err);
+}

@@ -1,0 +1,25 @@
+/* child.h - the container init before it execs the user's program. */
+#ifndef MINIBOX_CHILD_H
+#define MINIBOX_CHILD_H
+
+#include "config/config.h"
+
+/* What the parent hands to the cloned child.  Both pipes are O_CLOEXEC:
+ *   sync:  parent -> child, one byte = "cgroups joined, go ahead";
+ *          EOF = the parent died, give up.
+ *   errp:  child -> parent, one failure line; EOF without data = the
+ *          execve() succeeded (the close-on-exec closed our end); the
+ *          line format is run/errpipe.h. */
+typedef struct mb_child_ctx {
+    const mb_config *cfg;
+    int sync_rd, sync_wr;
+    int err_rd, err_wr;
+    int io[3]; /* container stdio when > 2 (pipes or pty slave), see childio.h */
+    int ctty;  /* io[] is a pty slave: make it the controlling terminal */
+    int netns; /* parent: the container's netns held open (nshold), or -1 */
+} mb_child_ctx;
+
+/* clone() entry point; never returns normally (execs or _exits). */
+int child_main(void *arg);
+
+#endif

@@ -1,0 +1,130 @@
+/* devices.c - /dev: tmpfs, device nodes, symlinks, pts, shm, mqueue.
+ *
+ * The container never sees the host's /dev: it gets a fresh tmpfs with the
+ * handful of harmless character devices every program expects.
+ */
+#include "run/devices.h"
+
+#include <stdio.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "common/util.h"
+
+struct dev_node {
+    const char *name;
+    unsigned int major, minor;
+};
+
+static const struct dev_node dev_nodes[] = {
+    { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },
+    { "/dev/full", 1, 7 },   { "/dev/random", 1, 8 },
+    { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+};
+
+struct dev_link {
+    const char *name;
+    const char *target;
+};
+
+static const struct dev_link dev_links[] = {
+    { "/dev/fd", "/proc/self/fd" },
+    { "/dev/stdin", "/proc/self/fd/0" },
+    { "/dev/stdout", "/proc/self/fd/1" },
+    { "/dev/stderr", "/proc/self/fd/2" },
+    { "/dev/ptmx", "pts/ptmx" },
+    { "/dev/core", "/proc/kcore" },
+};
+
+struct dev_mount {
+    const char *name;
+    const char *fstype;
+    unsigned long flags;
+    const char *data;
+};
+
+/* newinstance: a private pty namespace, the host's ptys stay invisible;
+ * gid=5 is the conventional "tty" group. */
+static const struct dev_mount dev_mounts[] = {
+    { "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
+      "newinstance,ptmxmode=0666,mode=0620,gid=5" },
+    { "/dev/shm", "tmpfs", MS_NOSUID | MS_NODEV | MS_NOEXEC,
+      "mode=1777,size=65536k" },
+    { "/dev/mqueue", "mqueue", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL },
+};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static int mount_dev_tmpfs(const char *rootfs, mb_error *err)
+{
+    char path[PATH_MAX];
+
+    if (mb_mountpoint(rootfs, "/dev", err) < 0
+        || mb_path_join(path, sizeof(path), rootfs, "/dev", err) < 0)
+        return -1;
+    /* No MS_NODEV here, obviously: the nodes below must work. */
+    return mb_mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_STRICTATIME,
+                    "mode=755,size=65536k", "/dev", err);
+}
+
+static int make_nodes(const char *rootfs, mb_error *err)
+{
+    char path[PATH_MAX];
+    size_t i;
+
+    for (i = 0; i < COUNT(dev_nodes); i++) {
+        const struct dev_node *d = &dev_nodes[i];
+
+        if (mb_path_join(path, sizeof(path), rootfs, d->name, err) < 0)
+            return -1;
+        if (mknod(path, S_IFCHR | 0666, makedev(d->major, d->minor)) < 0)
+            return mb_error_errno(err, "mknod %s", d->name);
+    }
+    return 0;
+}
+
+static int make_links(const char *rootfs, mb_error *err)
+{
+    char path[PATH_MAX];
+    size_t i;
+
+    for (i = 0; i < COUNT(dev_links); i++) {
+        const struct dev_link *l = &dev_links[i];
+
+        if (mb_path_join(path, sizeof(path), rootfs, l->name, err) < 0)
+            return -1;
+        if (symlink(l->target, path) < 0)
+            return mb_error_errno(err, "symlink %s", l->name);
+    }
+    return 0;
+}
+
+static int mount_submounts(const char *rootfs, mb_error *err)
+{
+    char path[PATH_MAX];
+    size_t i;
+
+    for (i = 0; i < COUNT(dev_mounts); i++) {
+        const struct dev_mount *m = &dev_mounts[i];
+
+        /* Our own fresh tmpfs: no symlinks to worry about, plain mkdir. */
+        if (mb_path_join(path, sizeof(path), rootfs, m->name, err) < 0)
+            return -1;
+        if (mkdir(path, 0755) < 0)
+            return mb_error_errno(err, "mkdir %s", m->name);
+        if (mb_mount(m->fstype, path, m->fstype, m->flags, m->data, m->name,
+                     err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+int devices_setup(const char *rootfs, mb_error *err)
+{
+    if (mount_dev_tmpfs(rootfs, err) < 0 || make_nodes(rootfs, err) < 0
+        || make_links(rootfs, err) < 0 || mount_submounts(rootfs, err) < 0)
+        return -1;
+    return 0;
+}

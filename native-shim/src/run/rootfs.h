@@ -1,0 +1,21 @@
+/* rootfs.h - the container's mount namespace: overlay, /proc, /sys, pivot. */
+#ifndef MINIBOX_ROOTFS_H
+#define MINIBOX_ROOTFS_H
+
+#include "common/error.h"
+#include "config/config.h"
+
+/* Stop mount events from propagating back to the host (and vice versa). */
+int rootfs_make_private(mb_error *err);
+
+/* Mount the overlay of cfg->lowers/upper/work on cfg->rootfs. */
+int rootfs_mount_overlay(const mb_config *cfg, mb_error *err);
+
+/* /proc and a read-only /sys inside the (still unpivoted) rootfs. */
+int rootfs_mount_proc(const char *rootfs, mb_error *err);
+int rootfs_mount_sys(const char *rootfs, mb_error *err);
+
+/* Make rootfs the new "/" and drop every trace of the old root. */
+int rootfs_pivot(const char *rootfs, mb_error *err);
+
+#endif

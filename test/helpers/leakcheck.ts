@@ -1,11 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { isMiniboxStatePath } from './state-roots.js';
 
 /**
- * What minibox left on the host, found by name: everything it creates carries "minibox"
- * (veth names "mbx"). The same checks as the project's shared leakcheck tool, carried by
- * the test suite itself so it works in a clone with nothing beside it.
+ * What minibox left on the host, found by what minibox itself makes (never by "a path
+ * contains the word minibox": a checkout usually sits in a folder named minibox):
+ *   mounts    at or under a test state root, /var/lib/minibox or /run/minibox (state-roots.ts)
+ *   cgroups   the "minibox" parent of <hierarchy>/minibox/<id> (src/linux/cgroups, v1 and v2)
+ *   links     minibox* (bridges: minibox0) and mbx* (veths mbx<id>, bridges mbxbr<id>)
+ *   processes minibox-shim (the C shim and monitors), unless a zombie
+ *   iptables  the MINIBOX and MINIBOX-* chains (src/linux/network/iptables.ts)
+ * Carried by the test suite itself so it works in a clone with nothing beside it.
  */
 export function leakcheck(): string[] {
   // A container removed a moment ago may still be on its way out (its monitor removing the
@@ -25,37 +31,38 @@ function scan(): string[] {
 function leakedMounts(): string[] {
   return readFileSync('/proc/self/mounts', 'utf8')
     .split('\n')
-    .map((l) => l.split(' ')[1] ?? '')
-    .filter((target) => target.includes('minibox'))
+    .map((l) => unescapeMountPath(l.split(' ')[1] ?? ''))
+    .filter((target) => target !== '' && isMiniboxStatePath(target))
     .map((t) => `mount:   ${t}`);
 }
 
-function findDirs(dir: string, depth: number, out: string[]): void {
-  if (depth === 0) return;
-  let names: string[];
+/** /proc/self/mounts writes space, tab, newline and backslash as octal escapes (\040). */
+function unescapeMountPath(p: string): string {
+  return p.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+}
+
+/** <hierarchy>/minibox: the v2 root's, or under each v1 controller mount (memory, cpu,cpuacct ...). */
+function leakedCgroups(): string[] {
+  const base = '/sys/fs/cgroup';
+  const candidates = [path.join(base, 'minibox')];
+  for (const name of safeReaddir(base)) candidates.push(path.join(base, name, 'minibox'));
+  return candidates.filter(isDir).map((p) => `cgroup:  ${p}`);
+}
+
+function safeReaddir(dir: string): string[] {
   try {
-    names = readdirSync(dir);
+    return readdirSync(dir);
   } catch {
-    return;
-  }
-  for (const name of names) {
-    const p = path.join(dir, name);
-    let isDir = false;
-    try {
-      isDir = statSync(p).isDirectory();
-    } catch {
-      continue;
-    }
-    if (!isDir) continue;
-    if (name.includes('minibox')) out.push(`cgroup:  ${p}`);
-    else findDirs(p, depth - 1, out);
+    return [];
   }
 }
 
-function leakedCgroups(): string[] {
-  const out: string[] = [];
-  findDirs('/sys/fs/cgroup', 5, out);
-  return [...new Set(out)];
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
 }
 
 function leakedLinks(): string[] {
@@ -69,7 +76,7 @@ function leakedProcesses(): string[] {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       const comm = readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
-      if (!comm.startsWith('minibox')) continue;
+      if (comm !== 'minibox-shim') continue;
       // an exited monitor, reparented to init, stays a zombie until init reaps it: it holds
       // nothing (no mount, cgroup or link), so it is not a leak
       const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -82,11 +89,19 @@ function leakedProcesses(): string[] {
   return out;
 }
 
+// a chain of ours, as a whole word: ":MINIBOX - [0:0]", "-A MINIBOX-FORWARD ...", "-j MINIBOX"
+const OUR_CHAIN = /(^|[\s:])MINIBOX(-[A-Z0-9_]+)?(\s|$)/;
+
+/** The lines of an iptables-save dump that declare, fill or jump to one of minibox's chains. */
+export function ourRuleLines(dump: string): string[] {
+  return dump.split('\n').filter((l) => OUR_CHAIN.test(l));
+}
+
 function leakedRules(): string[] {
   try {
     const rules = execFileSync('iptables-save', { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-    const n = rules.split('\n').filter((l) => /minibox/i.test(l)).length;
-    return n > 0 ? [`iptables: ${n} rules mention minibox`] : [];
+    const n = ourRuleLines(rules).length;
+    return n > 0 ? [`iptables: ${n} rules use the MINIBOX chains`] : [];
   } catch {
     return []; // no iptables on this machine: nothing of ours there either
   }

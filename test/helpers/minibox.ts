@@ -4,6 +4,7 @@ import tmp from 'tmp';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { STATE_ROOT_PREFIX } from './state-roots.js';
 
 export const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const MINIBOX_BIN = path.join(REPO, 'bin', 'minibox');
@@ -48,8 +49,8 @@ export function minibox(args: string[], opts: RunOpts): Promise<Result> {
 // worker process exits
 tmp.setGracefulCleanup();
 
-/** A fresh state root; its name carries "minibox" so anything leaked under it shows in leakcheck. */
+/** A fresh state root, named so that leakcheck knows mounts under it as minibox's (state-roots.ts). */
 export function makeStateRoot(): { root: string; cleanup: () => void } {
-  const dir = tmp.dirSync({ prefix: 'minibox-test-', tmpdir: os.tmpdir(), unsafeCleanup: true });
+  const dir = tmp.dirSync({ prefix: STATE_ROOT_PREFIX, tmpdir: os.tmpdir(), unsafeCleanup: true });
   return { root: dir.name, cleanup: () => rmSync(dir.name, { recursive: true, force: true }) };
 }

@@ -38,6 +38,13 @@ describe('the bundled CLI and its code cache', () => {
   });
 
   it('leaves no cache for a mistyped command', async () => {
+    // first, in this same setup, a real command does write its cache: without this the
+    // check below would pass just as well if caches were never written at all
+    rmSync(cacheOf('ps'), { force: true });
+    const ok = await minibox(['ps', '-a'], { root });
+    expect(ok.code).toBe(0);
+    expect(existsSync(cacheOf('ps'))).toBe(true);
+
     rmSync(cacheOf('imagez'), { force: true });
     const r = await minibox(['imagez'], { root });
     expect(r.code).toBe(125);

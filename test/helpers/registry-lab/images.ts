@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import tar from 'tar-stream';
-import { sha256Of } from '../../../src/image/digest.js';
+import { sha256Of } from '../../../src/oci-format/digest.js';
 import { RegistryClient } from '../../../src/registry/client.js';
 import type { Credentials } from '../../../src/registry/credentials.js';
 import { ATTESTATION_ANNOTATION, ATTESTATION_VALUE } from '../../../src/registry/platform.js';
-import { MEDIA_TYPES, type Descriptor, type Platform } from '../../../src/registry/types.js';
+import { MEDIA_TYPES } from '../../../src/oci-format/media-types.js';
+import type { Descriptor, Platform } from '../../../src/oci-format/descriptor.js';
 
 /**
  * Building and pushing test images into the lab registry with the client's own push

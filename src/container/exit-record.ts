@@ -1,9 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { ContainerState } from './state.js';
 
 /**
- * What a detached container's C monitor leaves in containers/<id>/ (native-shim/src/record.h):
+ * What a detached container's C monitor leaves in containers/<id>/ (native-shim/src/monitor/record.h):
  *   started.json {pid, startedAt, restartCount}           written at every (re)start
  *   exit.json    {exitCode, finishedAt, oomKilled, restartCount}   written at every exit
  *   stopped      marker written by stop/kill: the monitor must not restart
@@ -63,4 +63,14 @@ export function applyMonitorRecord(state: ContainerState, rec: MonitorRecord, mo
     finishedAt: exit.finishedAt,
     ...(rec.started?.startedAt ? { startedAt: rec.started.startedAt } : {}),
   };
+}
+
+/** The stopped marker: the monitor must not restart what the user stopped (stop, kill, rm -f). */
+export function markStopped(dir: string): void {
+  writeFileSync(path.join(dir, 'stopped'), '');
+}
+
+/** Before a (re)start: no marker and no record of an earlier run's start or exit. */
+export function clearMonitorFiles(dir: string): void {
+  for (const f of ['stopped', 'exit.json', 'started.json']) rmSync(path.join(dir, f), { force: true });
 }

@@ -1,5 +1,8 @@
 import type { Limits } from '../linux/cgroups/types.js';
 import { MiniboxError } from '../util/errors.js';
+import { parseCpuList, type HostFacts } from '../linux/host.js';
+
+export { parseCpuList, type HostFacts };
 
 /**
  * Docker's resource flags (-m, --memory-swap, --memory-reservation, --cpus, --cpu-shares,
@@ -18,11 +21,6 @@ export interface ResourceFlags {
   pidsLimit?: string;
 }
 
-export interface HostFacts {
-  cpus: number; // online CPUs
-  cpuList: number[]; // their numbers
-}
-
 const UNITS: Record<string, number> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4, p: 1024 ** 5 };
 
 /** go-units RAMInBytes: "64m", "1.5g", "512kb", "100" (bytes); binary units. */
@@ -35,19 +33,6 @@ export function parseSize(value: string, flag: string): number {
 function parseIntFlag(value: string, flag: string): number {
   if (!/^-?\d+$/.test(value)) throw new MiniboxError(`invalid argument "${value}" for "${flag}" flag: strconv.ParseInt: parsing "${value}": invalid syntax`);
   return Number(value);
-}
-
-export function parseCpuList(list: string): number[] {
-  const out: number[] = [];
-  for (const part of list.split(',')) {
-    const m = /^(\d+)(?:-(\d+))?$/.exec(part.trim());
-    if (!m) throw new MiniboxError(`Invalid value ${list} for cpuset cpus`);
-    const lo = Number(m[1]);
-    const hi = m[2] !== undefined ? Number(m[2]) : lo;
-    if (hi < lo) throw new MiniboxError(`Invalid value ${list} for cpuset cpus`);
-    for (let c = lo; c <= hi; c++) out.push(c);
-  }
-  return out;
 }
 
 const MIN_MEMORY = 6 * 1024 * 1024;
@@ -115,8 +100,4 @@ export function parseResources(f: ResourceFlags, host: HostFacts): Limits {
   const l: Limits = { ...memoryLimits(f), ...cpuLimits(f, host) };
   if (f.pidsLimit !== undefined) l.pids = parseIntFlag(f.pidsLimit, '--pids-limit');
   return l;
-}
-
-export function hasLimits(l: Limits): boolean {
-  return Object.values(l).some((v) => v !== undefined);
 }

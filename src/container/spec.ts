@@ -1,4 +1,4 @@
-import type { ContainerProcess } from './process.js';
+import type { ContainerProcess } from './resolve-process.js';
 import type { Limits } from '../linux/cgroups/types.js';
 
 /**
@@ -83,10 +83,41 @@ export function ociResources(l: Limits): OciResources {
   return r;
 }
 
+/** Limits back from linux.resources: ociResources inverted (what `start` applies again). */
+export function limitsOf(r: OciResources): Limits {
+  const l: Limits = {};
+  if (r.memory?.limit !== undefined) l.memory = r.memory.limit;
+  if (r.memory?.swap !== undefined) l.memorySwap = r.memory.swap;
+  if (r.memory?.reservation !== undefined) l.memoryReservation = r.memory.reservation;
+  if (r.cpu?.shares !== undefined) l.cpuShares = r.cpu.shares;
+  if (r.cpu?.quota !== undefined) l.cpuQuota = r.cpu.quota;
+  if (r.cpu?.period !== undefined) l.cpuPeriod = r.cpu.period;
+  if (r.cpu?.cpus !== undefined) l.cpusetCpus = r.cpu.cpus;
+  if (r.pids) l.pids = r.pids.limit;
+  return l;
+}
+
+const LOWER_ANNOTATION = 'io.minibox.rootfs.lower';
+
+/** The image's layer snapshots the rootfs is made of, bottom → top (buildSpec's annotation). */
+export function lowerDirsOf(spec: OciSpec): string[] {
+  const lower = spec.annotations[LOWER_ANNOTATION] ?? '';
+  return lower ? lower.split(':') : [];
+}
+
 export interface OciResources {
   memory?: { limit?: number; swap?: number; reservation?: number };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
   pids?: { limit: number };
+}
+
+/** `update`'s new limits over the recorded ones, kind by kind (a new memory limit keeps the swap). */
+export function mergeResources(current: OciResources, next: OciResources): OciResources {
+  const out: OciResources = { ...current };
+  if (next.memory) out.memory = { ...current.memory, ...next.memory };
+  if (next.cpu) out.cpu = { ...current.cpu, ...next.cpu };
+  if (next.pids) out.pids = { ...current.pids, ...next.pids };
+  return out;
 }
 
 export function buildSpec(input: SpecInput): OciSpec {
@@ -113,7 +144,7 @@ export function buildSpec(input: SpecInput): OciSpec {
       'org.opencontainers.image.ref.name': input.imageRef,
       'io.minibox.image.id': input.imageId,
       // overlay lower dirs, bottom → top, so the rootfs can be rebuilt from config.json alone
-      'io.minibox.rootfs.lower': input.lowerDirs.join(':'),
+      [LOWER_ANNOTATION]: input.lowerDirs.join(':'),
     },
   };
 }

@@ -19,7 +19,7 @@ export interface ContainerState {
   status: ContainerStatus;
   pid: number; // host pid of the container's init while running, else 0
   shimPid: number;
-  shimStartTime: string; // start time of shimPid (see linux/process.ts), so a recycled pid is never ours
+  shimStartTime: string; // start time of shimPid (see linux/proc/liveness.ts), so a recycled pid is never ours
   exitCode: number;
   oomKilled: boolean;
   created: string; // RFC 3339

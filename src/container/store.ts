@@ -7,7 +7,7 @@ export function newContainerId(): string {
   return randomBytes(32).toString('hex');
 }
 import type { StatePaths } from '../util/paths.js';
-import { withLock } from '../util/lock.js';
+import { withLock } from '../linux/file-lock.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { MiniboxError } from '../util/errors.js';
 import { generateName, validateName } from './names.js';

@@ -1,15 +1,19 @@
-import { promises as fs } from 'node:fs';
-import path from 'node:path';
 import { statePaths } from '../util/paths.js';
 import { MiniboxError } from '../util/errors.js';
-import { withLock } from '../util/lock.js';
+import { withLock } from '../linux/file-lock.js';
 import { listContainerStates, readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { findContainer } from '../container/lookup.js';
 import { containerDirs, removeContainerFiles } from '../container/store.js';
-import { isProcessAlive } from '../linux/process.js';
+import { isProcessAlive, waitProcessGone } from '../linux/proc/liveness.js';
 import type { OciSpec } from '../container/spec.js';
+import { readSpec } from '../container/spec-read.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
-import { applyMonitorRecord, readMonitorRecord } from '../container/exit-record.js';
+import { applyMonitorRecord, markStopped, readMonitorRecord } from '../container/exit-record.js';
+
+// What ps and inspect show, passed through so the CLI imports the engine only.
+export type { ContainerState } from '../container/state.js';
+export type { OciSpec } from '../container/spec.js';
+export { readCommand } from '../container/spec-read.js';
 
 /**
  * Use cases over container records: list, inspect, remove. A record that says "running"
@@ -39,9 +43,7 @@ export async function listContainers(all: boolean): Promise<ContainerState[]> {
 export async function inspectContainer(ref: string): Promise<{ state: ContainerState; spec: OciSpec }> {
   const paths = statePaths();
   const state = await reconcile(await findContainer(paths, ref));
-  const dir = containerDirs(paths, state.id).dir;
-  const spec = JSON.parse(await fs.readFile(path.join(dir, 'config.json'), 'utf8')) as OciSpec; // written by us
-  return { state, spec };
+  return { state, spec: await readSpec(containerDirs(paths, state.id).dir) };
 }
 
 export async function removeContainer(ref: string, force: boolean): Promise<string> {
@@ -55,9 +57,13 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
       );
     }
     // the stopped marker first: a monitor with a restart policy must not start it again
-    await fs.writeFile(path.join(containerDirs(paths, state.id).dir, 'stopped'), '').catch(() => undefined);
+    try {
+      markStopped(containerDirs(paths, state.id).dir);
+    } catch {
+      // the record is going anyway; the SIGKILL below is what counts
+    }
     if (state.shimPid && isProcessAlive(state.shimPid, state.shimStartTime)) process.kill(state.pid || state.shimPid, 'SIGKILL');
-    await waitGone(state.shimPid, state.shimStartTime);
+    await waitProcessGone(state.shimPid, state.shimStartTime, 5000);
   }
   await containerCgroup(state.id).remove();
   // ports, address, idle bridge/chains: the foreground run releases them itself, unless killed
@@ -67,10 +73,6 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
     if (current) await removeContainerFiles(paths, state.id);
   });
   return state.id;
-}
-
-async function waitGone(pid: number, startTime: string | undefined): Promise<void> {
-  for (let i = 0; i < 500 && isProcessAlive(pid, startTime); i++) await new Promise((r) => setTimeout(r, 10));
 }
 
 /** Remove every container that is not running; returns their ids. */

@@ -1,21 +1,16 @@
-import { promises as fs } from 'node:fs';
 import { statePaths } from '../util/paths.js';
 import { MiniboxError } from '../util/errors.js';
 import { findContainer } from '../container/lookup.js';
 import { containerDirs } from '../container/store.js';
-import { logPath } from './lifecycle.js';
+import { logFileSize, logPath, parseLogLines, readLogFrom, type LogEntry } from '../container/log-file.js';
 import { reconcile } from './containers.js';
 
+export type { LogEntry };
+
 /**
- * `logs`: reads the json-file log the C monitor writes (one {"log","stream","time"} per line).
+ * `logs`: the json-file log the C monitor writes (container/log-file.ts), filtered by --since/--tail.
  * Following polls the file until the container is no longer running.
  */
-export interface LogEntry {
-  log: string;
-  stream: 'stdout' | 'stderr';
-  time: string;
-}
-
 export interface LogsRequest {
   follow: boolean;
   tail?: string; // a number or "all"
@@ -42,49 +37,12 @@ function parseTail(tail: string | undefined): number {
   return Number(tail);
 }
 
-export function parseLogLines(text: string): LogEntry[] {
-  const out: LogEntry[] = [];
-  for (const line of text.split('\n')) {
-    if (!line) continue;
-    try {
-      out.push(JSON.parse(line) as LogEntry);
-    } catch {
-      // a torn line cannot happen with single writes; skip rather than fail
-    }
-  }
-  return out;
-}
-
 /** Nanosecond timestamps compare as strings of equal shape; to ms for --since. */
 const timeMs = (t: string): number => Date.parse(t.replace(/(\.\d{3})\d+Z$/, '$1Z'));
 
-async function readFrom(file: string, offset: number): Promise<{ text: string; next: number }> {
-  let fh;
-  try {
-    fh = await fs.open(file, 'r');
-  } catch {
-    return { text: '', next: offset };
-  }
-  try {
-    const { size } = await fh.stat();
-    if (size <= offset) return { text: '', next: offset };
-    const buf = Buffer.alloc(size - offset);
-    await fh.read(buf, 0, buf.length, offset);
-    const text = buf.toString('utf8');
-    const end = text.lastIndexOf('\n') + 1; // only whole records
-    return { text: text.slice(0, end), next: offset + Buffer.byteLength(text.slice(0, end)) };
-  } finally {
-    await fh.close();
-  }
-}
-
 export async function logSize(ref: string): Promise<number> {
   const state = await findContainer(statePaths(), ref);
-  try {
-    return (await fs.stat(logPath(containerDirs(statePaths(), state.id).dir, state.id))).size;
-  } catch {
-    return 0;
-  }
+  return logFileSize(logPath(containerDirs(statePaths(), state.id).dir, state.id));
 }
 
 export async function readLogs(ref: string, req: LogsRequest, emit: (e: LogEntry) => void): Promise<void> {
@@ -93,14 +51,14 @@ export async function readLogs(ref: string, req: LogsRequest, emit: (e: LogEntry
   const file = logPath(containerDirs(paths, state.id).dir, state.id);
   const since = req.since !== undefined ? parseSince(req.since) : -Infinity;
   const tail = parseTail(req.tail);
-  let { text, next } = await readFrom(file, req.fromOffset ?? 0);
+  let { text, next } = await readLogFrom(file, req.fromOffset ?? 0);
   let entries = parseLogLines(text).filter((e) => since === -Infinity || timeMs(e.time) >= since);
   if (tail !== Infinity) entries = tail === 0 ? [] : entries.slice(-tail);
   for (const e of entries) emit(e);
   if (!req.follow) return;
   for (;;) {
     const running = (await reconcile(await findContainer(paths, ref))).status === 'running';
-    ({ text, next } = await readFrom(file, next));
+    ({ text, next } = await readLogFrom(file, next));
     for (const e of parseLogLines(text)) emit(e);
     if (!running) return;
     await new Promise((r) => setTimeout(r, 100));

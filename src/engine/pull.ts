@@ -1,5 +1,5 @@
 import { statePaths, type StatePaths } from '../util/paths.js';
-import { nativeLayerFs } from '../linux/layer-fs.js';
+import { nativeLayerFs } from '../linux/native-layer-fs.js';
 import { MiniboxError } from '../util/errors.js';
 import { displayName, findImage } from '../image/resolve.js';
 import { parsePlatform, pullImage, type PullListener, type PullResult } from '../image/pull/index.js';

@@ -1,22 +1,24 @@
-import { constants as osConstants } from 'node:os';
-import { statePaths } from '../util/paths.js';
-import { MiniboxError } from '../util/errors.js';
-import { findImage, resolveImageForRun } from '../image/resolve.js';
-import type { PullListener, PullPolicy } from './pull.js';
-import { resolveProcess } from '../container/process.js';
-import { buildSpec } from '../container/spec.js';
-import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
-import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
-import { startShim, type ShimConfig } from '../linux/shim.js';
-import { processStartTime } from '../linux/process.js';
-import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
-import { hostFacts } from '../linux/host.js';
-import { parseResources, type ResourceFlags } from '../container/resources.js';
-import { writeHostConfig } from '../container/hostconfig.js';
-import { attachNetwork, planEnv, planNetwork, releaseNetwork, type NetworkFlags } from './network.js';
 import { hostname as hostHostname } from 'node:os';
+import { FORWARDED_SIGNALS, signalNumber } from '../linux/signals.js';
+import { statePaths, type StatePaths } from '../util/paths.js';
+import { MiniboxError } from '../util/errors.js';
 import { mark } from '../util/trace.js';
 import { allSettledOrThrow } from '../util/command.js';
+import { findImage, resolveImageForRun } from '../image/resolve.js';
+import { resolveProcess } from '../container/resolve-process.js';
+import { buildSpec, type OciSpec } from '../container/spec.js';
+import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
+import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
+import { parseResources, type ResourceFlags } from '../container/resources.js';
+import { writeHostConfig } from '../container/hostconfig.js';
+import type { ShimConfig } from '../linux/shim.js';
+import { processStartTime } from '../linux/proc/liveness.js';
+import type { ContainerCgroup, Limits } from '../linux/cgroups/index.js';
+import { hostFacts } from '../linux/host.js';
+import type { PullListener, PullPolicy } from './pull.js';
+import { planEnv, type NetworkFlags, type NetworkPlan } from './network.js';
+import { shimConfigFor } from './shim-config.js';
+import { defaultDrivers, type EngineDrivers, type ShimLauncher } from './drivers.js';
 
 /**
  * `minibox run` in the foreground, top to bottom like bocker:
@@ -38,86 +40,61 @@ export interface RunRequest {
   onPullEvent?: PullListener;
   resources: ResourceFlags;
   network?: NetworkFlags; // --network, -p, -P, --link, --dns, --add-host
-  detach?: boolean; // -d: a C monitor keeps the container (engine/lifecycle.ts)
+  detach?: boolean; // -d: a C monitor keeps the container (engine/launch-detached.ts)
   tty?: boolean; // -t: a pty
   restart?: string; // --restart policy, carried out by the monitor
   onDetached?: (id: string) => void; // -d: told the id once the container runs
 }
 
-export async function runContainer(req: RunRequest): Promise<number> {
+export async function runContainer(req: RunRequest, drivers: EngineDrivers = defaultDrivers()): Promise<number> {
   mark('run: start');
   const paths = statePaths();
-  if (req.pull === 'always' || !(await findImage(paths, req.image))) {
-    // loaded only when needed: the registry client is not part of a plain run's start-up cost
-    await (await import('./pull.js')).ensureImage(req, paths);
-  }
-  const image = await resolveImageForRun(paths, req.image);
+  const image = await imageFor(paths, req);
   mark('image resolved');
   const id = newContainerId();
   // validated before anything is created: bad flags leave nothing behind
-  const net = await planNetwork(paths, req.network ?? {}, image.config.config);
-  const hostname = req.hostname ?? (net.mode === 'host' ? hostHostname() : id.slice(0, 12));
-  const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...req.env];
-  const proc = resolveProcess(image.config.config, { ...req, env, hostname }, process.env);
-  const limits = parseResources(req.resources, hostFacts());
+  const net = await drivers.network.plan(paths, req.network ?? {}, image.config.config);
+  const { spec, limits } = specFor(id, req, image, net);
+  const hostname = spec.hostname;
   const { state, dirs } = await createContainer(paths, {
     id,
     ...(req.name !== undefined ? { name: req.name } : {}),
     image: image.ref,
     imageId: image.imageId,
     autoRemove: req.autoRemove,
-    spec: () =>
-      buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits }),
+    spec: () => spec,
   });
   mark('container created');
-  const cgroup = containerCgroup(id);
-  let detached = false;
-  let held: HeldShim | undefined; // the shim, still holding the container's netns
   let netRecords: string[];
   try {
-    netRecords = await attachNetwork(paths, { id, name: state.name, hostname }, net);
+    netRecords = await drivers.network.attach(paths, { id, name: state.name, hostname }, net);
   } catch (err) {
     await removeContainerFiles(paths, id); // a port in use: no half-made container
     throw err;
   }
   mark('network attached');
+  const cgroup = drivers.cgroups(id);
+  let detached = false;
+  let held: HeldShim | undefined; // the shim, still holding the container's netns
   try {
     cgroup.create();
     cgroup.apply(limits);
-    const shimConfig: ShimConfig = {
-      id,
-      rootfs: dirs.rootfs,
-      lowerDirs: image.snapshotDirs,
-      upper: dirs.upper,
-      work: dirs.work,
-      hostname,
-      cwd: proc.cwd,
-      args: proc.args,
-      env: proc.env,
-      cgroups: cgroup.joinPaths,
-      cgroupView: cgroup.viewSpec,
-      netRecords,
-      run: { tty: req.tty === true, stdin: req.interactive, nshold: !req.detach && net.mode === 'bridge' },
-    };
-    if (!req.detach && !req.autoRemove) {
-      // what `start` needs to run this container again the same way (detached writes its
-      // own; a --rm container is never started again, so it skips this write)
-      await writeHostConfig(dirs.dir, {
-        restart: 'no',
-        tty: req.tty === true,
-        interactive: req.interactive,
-        stopSignal: image.config.config.StopSignal || 'SIGTERM',
-        ...(req.network ? { network: req.network } : {}),
-      });
-    }
+    const config = shimConfigFor(id, spec, dirs, cgroup, netRecords, {
+      tty: req.tty === true,
+      stdin: req.interactive,
+      nshold: !req.detach && net.mode === 'bridge',
+    });
+    const stopSignal = image.config.config.StopSignal;
     if (req.detach) {
-      const { launchDetached, hostConfigOf } = await import('./lifecycle.js');
-      await launchDetached(dirs, state, shimConfig, cgroup, hostConfigOf(req, image.config.config.StopSignal));
+      const { launchDetached, hostConfigOf } = await import('./launch-detached.js');
+      await launchDetached(dirs, state, config, cgroup, hostConfigOf(req, stopSignal), drivers.shim);
       detached = true;
       req.onDetached?.(id);
       return 0;
     }
-    const waited = await startAndWait(state, dirs, cgroup, shimConfig, req.interactive || req.tty === true);
+    // what `start` needs to run this container again the same way (a --rm container is never started again)
+    if (!req.autoRemove) await writeHostConfig(dirs.dir, { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.network ? { network: req.network } : {}) });
+    const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim);
     held = waited.held;
     return waited.status;
   } finally {
@@ -126,7 +103,7 @@ export async function runContainer(req: RunRequest): Promise<number> {
     mark('container done');
     try {
       if (!detached) {
-        await allSettledOrThrow([releaseNetwork(paths, id), cgroup.remove(), req.autoRemove ? removeContainerFiles(paths, id) : undefined]);
+        await allSettledOrThrow([drivers.network.release(paths, id), cgroup.remove(), req.autoRemove ? removeContainerFiles(paths, id) : undefined]);
       }
     } finally {
       mark('cleaned up');
@@ -135,7 +112,26 @@ export async function runContainer(req: RunRequest): Promise<number> {
   }
 }
 
-const FORWARDED_SIGNALS: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
+/** The image to run, pulled first when the policy says so (or it is missing). */
+async function imageFor(paths: StatePaths, req: RunRequest): Promise<RunImage> {
+  if (req.pull === 'always' || !(await findImage(paths, req.image))) {
+    // loaded only when needed: the registry client is not part of a plain run's start-up cost
+    await (await import('./pull.js')).ensureImage(req, paths);
+  }
+  return resolveImageForRun(paths, req.image);
+}
+
+type RunImage = Awaited<ReturnType<typeof resolveImageForRun>>;
+
+/** The container's config.json: the image's process with the flags over it, link variables first. */
+function specFor(id: string, req: RunRequest, image: RunImage, net: NetworkPlan): { spec: OciSpec; limits: Limits } {
+  const hostname = req.hostname ?? (net.mode === 'host' ? hostHostname() : id.slice(0, 12));
+  const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...req.env];
+  const proc = resolveProcess(image.config.config, { ...req, env, hostname }, process.env);
+  const limits = parseResources(req.resources, hostFacts());
+  const spec = buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits });
+  return { spec, limits };
+}
 
 /** A shim that reported the exit but still holds the netns: release() lets it exit. */
 interface HeldShim {
@@ -148,19 +144,20 @@ async function startAndWait(
   cgroup: ContainerCgroup,
   config: ShimConfig,
   interactive: boolean,
+  launcher: ShimLauncher,
 ): Promise<{ status: number; held?: HeldShim }> {
   mark('cgroup ready');
-  const shim = startShim(config, interactive ? 'inherit' : 'ignore');
-  const forward = (signal: NodeJS.Signals) => shim.child.kill(signal);
+  const shim = launcher.start(config, interactive ? 'inherit' : 'ignore');
+  const forward = (signal: NodeJS.Signals) => shim.kill(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
-  const exited = new Promise<number>((resolve) => shim.child.on('exit', (code, sig) => resolve(code ?? 128 + signalNumber(sig))));
+  const exited = shim.exited.then(({ code, signal }) => code ?? 128 + signalNumber(signal));
   let failure: MiniboxError | undefined;
   let status: number | undefined;
   let held: HeldShim | undefined;
   try {
     for await (const ev of shim.events) {
       mark(`shim: ${ev.kind}`);
-      if (ev.kind === 'pid') await markRunning(dirs.dir, state, ev.pid, shim.child.pid ?? 0);
+      if (ev.kind === 'pid') await markRunning(dirs.dir, state, ev.pid, shim.pid);
       else if (ev.kind === 'error') failure = new MiniboxError(ev.message.replace(/^minibox: /, ''), ev.code);
       else if (ev.kind === 'exit') {
         status = ev.status;
@@ -188,11 +185,6 @@ async function startAndWait(
   }
   if (failure) throw failure;
   return { status: status ?? 125, ...(held ? { held } : {}) };
-}
-
-function signalNumber(sig: NodeJS.Signals | null): number {
-  const signals: Partial<Record<string, number>> = osConstants.signals;
-  return sig ? (signals[sig] ?? 0) : 0;
 }
 
 async function markRunning(dir: string, state: ContainerState, pid: number, shimPid: number): Promise<void> {

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
-import { digestFile, digestHex } from './digest.js';
+import { digestFile, digestHex } from '../oci-format/digest.js';
 import { scratchName } from './tmp-dirs.js';
 import { fsNow } from '../util/fs-now.js';
 

@@ -41,6 +41,11 @@ function parseLabels(o: JsonObject, what: string): Record<string, string> | unde
   return out;
 }
 
+/** The fields that are set: absent and empty-string ones are left out, as the image did. */
+function withoutEmpty<T extends object>(fields: T): T {
+  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined && v !== '')) as T;
+}
+
 export function parseImageConfig(json: unknown): ImageConfig {
   const what = 'image config';
   const o = expectObject(json, what);
@@ -51,25 +56,17 @@ export function parseImageConfig(json: unknown): ImageConfig {
   }
   const c = optObject(o, 'config', what) ?? {};
   const cw = `${what} config`;
-  const config: ImageRuntimeConfig = {};
-  const user = optString(c, 'User', cw);
-  if (user) config.User = user;
-  const env = optStringArray(c, 'Env', cw);
-  if (env) config.Env = env;
-  const ep = optStringArray(c, 'Entrypoint', cw);
-  if (ep) config.Entrypoint = ep;
-  const cmd = optStringArray(c, 'Cmd', cw);
-  if (cmd) config.Cmd = cmd;
-  const wd = optString(c, 'WorkingDir', cw);
-  if (wd) config.WorkingDir = wd;
-  const ports = parseRecord(c, 'ExposedPorts', cw);
-  if (ports) config.ExposedPorts = ports;
-  const vols = parseRecord(c, 'Volumes', cw);
-  if (vols) config.Volumes = vols;
-  const labels = parseLabels(c, cw);
-  if (labels) config.Labels = labels;
-  const stop = optString(c, 'StopSignal', cw);
-  if (stop) config.StopSignal = stop;
+  const config = withoutEmpty<ImageRuntimeConfig>({
+    User: optString(c, 'User', cw),
+    Env: optStringArray(c, 'Env', cw),
+    Entrypoint: optStringArray(c, 'Entrypoint', cw),
+    Cmd: optStringArray(c, 'Cmd', cw),
+    WorkingDir: optString(c, 'WorkingDir', cw),
+    ExposedPorts: parseRecord(c, 'ExposedPorts', cw),
+    Volumes: parseRecord(c, 'Volumes', cw),
+    Labels: parseLabels(c, cw),
+    StopSignal: optString(c, 'StopSignal', cw),
+  });
   const created = optString(o, 'created', what);
   return {
     architecture: optString(o, 'architecture', what) ?? 'amd64',

@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';
-import { withLock } from '../util/lock.js';
+import { withLock } from '../linux/file-lock.js';
 import { expectObject, optNumber, optString, reqString, type JsonObject } from '../util/json.js';
-import { digestHex, isDigest, sha256Of } from './digest.js';
+import { digestHex, isDigest, sha256Of } from '../oci-format/digest.js';
 
 /**
  * The image index under images/:
@@ -112,15 +112,6 @@ async function readOptional<T>(file: string, parse: (json: unknown) => T): Promi
   }
 }
 
-async function readdirOrEmpty(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /** The image id a normalised ref points at, or undefined. */
 export async function readRef(paths: StatePaths, ref: string): Promise<string | undefined> {
   const entry = await readOptional(refFile(paths, ref), parseRefEntry);
@@ -130,7 +121,7 @@ export async function readRef(paths: StatePaths, ref: string): Promise<string | 
 
 export async function listRefs(paths: StatePaths): Promise<RefEntry[]> {
   const out: RefEntry[] = [];
-  for (const name of await readdirOrEmpty(paths.images)) {
+  for (const name of await fs.readdirOrEmpty(paths.images)) {
     if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
     const entry = await readOptional(path.join(paths.images, name), parseRefEntry);
     if (entry) out.push(entry);
@@ -165,7 +156,7 @@ export async function removeImageRecord(paths: StatePaths, imageId: string): Pro
 
 export async function listImageRecords(paths: StatePaths): Promise<ImageRecord[]> {
   const out: ImageRecord[] = [];
-  for (const name of await readdirOrEmpty(byIdDir(paths))) {
+  for (const name of await fs.readdirOrEmpty(byIdDir(paths))) {
     if (!/^[0-9a-f]{64}\.json$/.test(name)) continue;
     const rec = await readOptional(path.join(byIdDir(paths), name), parseImageRecord);
     if (rec) out.push(rec);

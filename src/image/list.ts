@@ -1,7 +1,15 @@
 import type { StatePaths } from '../util/paths.js';
 import { listImageRecords, listRefs } from './index-store.js';
-import { familiarRepository, parseReference } from './reference.js';
-import type { ImageRow } from './format.js';
+import { familiarRepository, parseReference } from '../oci-format/reference.js';
+
+/** One row of `minibox images` (formatted by the CLI). */
+export interface ImageRow {
+  repository: string; // familiar: busybox, or <none>
+  tag: string; // or <none>
+  imageId: string; // sha256:<hex>
+  created?: string;
+  size: number;
+}
 
 /**
  * The rows of `minibox images`: one per name, one `<none>` row per image without a name,

@@ -1,12 +1,11 @@
 import type { StatePaths } from '../util/paths.js';
 import { MiniboxError } from '../util/errors.js';
-import { listContainerStates, type ContainerState } from '../container/state.js';
 import { removeBlob } from './blobs.js';
-import { shortId } from './digest.js';
+import { shortId } from '../oci-format/digest.js';
 import {
   listImageRecords, listRefs, readImageRecord, removeImageRecord, removeRef, withImageStoreLock, type ImageRecord,
 } from './index-store.js';
-import { familiarName } from './reference.js';
+import { familiarName } from '../oci-format/reference.js';
 import { displayName, findImage } from './resolve.js';
 import { removeSnapshot } from './snapshots.js';
 
@@ -18,6 +17,14 @@ import { removeSnapshot } from './snapshots.js';
  * (its snapshots are the container's lower dirs) until a later rmi by ID finds it unused.
  * Returns Docker's output lines ("Untagged: …", "Deleted: …"); conflicts throw with exit 1.
  */
+/** A container using the image, as far as rmi cares; the engine finds them (image/ knows no containers). */
+export interface ImageUser {
+  id: string;
+  status: string; // 'running' cannot be forced
+}
+
+export type ImageUsersOf = (imageId: string) => Promise<ImageUser[]>;
+
 function conflict(message: string): MiniboxError {
   return new MiniboxError(`conflict: ${message}`, 1);
 }
@@ -45,7 +52,7 @@ async function untag(paths: StatePaths, refs: string[]): Promise<string[]> {
 }
 
 /** rmi by name: untag; delete the image if that was its last name and no container uses it. */
-async function removeByName(paths: StatePaths, input: string, ref: string, record: ImageRecord, users: ContainerState[], force: boolean): Promise<string[]> {
+async function removeByName(paths: StatePaths, input: string, ref: string, record: ImageRecord, users: ImageUser[], force: boolean): Promise<string[]> {
   const otherRefs = (await listRefs(paths)).filter((r) => r.imageId === record.id && r.ref !== ref);
   const user = users[0];
   if (otherRefs.length === 0 && user && !force) {
@@ -59,7 +66,7 @@ async function removeByName(paths: StatePaths, input: string, ref: string, recor
 }
 
 /** rmi by ID: all names go with -f (or when there is just one), then the image if unused. */
-async function removeById(paths: StatePaths, record: ImageRecord, users: ContainerState[], force: boolean): Promise<string[]> {
+async function removeById(paths: StatePaths, record: ImageRecord, users: ImageUser[], force: boolean): Promise<string[]> {
   const refs = (await listRefs(paths)).filter((r) => r.imageId === record.id).map((r) => r.ref);
   const id = shortId(record.id);
   if (refs.length > 1 && !force) throw conflict(`unable to delete ${id} (must be forced) - image is referenced in multiple repositories`);
@@ -71,12 +78,12 @@ async function removeById(paths: StatePaths, record: ImageRecord, users: Contain
   return user ? lines : [...lines, ...(await deleteImage(paths, record))];
 }
 
-export async function removeImage(paths: StatePaths, input: string, force: boolean): Promise<string[]> {
+export async function removeImage(paths: StatePaths, input: string, force: boolean, usersOf: ImageUsersOf): Promise<string[]> {
   return withImageStoreLock(paths, async () => {
     const found = await findImage(paths, input);
     const record = found ? await readImageRecord(paths, found.imageId) : undefined;
     if (!found || !record) throw new MiniboxError(`No such image: ${displayName(input)}`, 1);
-    const users = (await listContainerStates(paths.containers)).filter((c) => c.imageId === record.id);
+    const users = await usersOf(record.id);
     return found.ref !== undefined
       ? removeByName(paths, input, found.ref, record, users, force)
       : removeById(paths, record, users, force);

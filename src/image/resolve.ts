@@ -4,7 +4,7 @@ import { errnoCode, MiniboxError } from '../util/errors.js';
 import { parseImageConfig, type ImageConfig } from './config.js';
 import { readBlobText } from './blobs.js';
 import { listImageRecords, readImageRecord, readRef } from './index-store.js';
-import { familiarName, normalizeReference } from './reference.js';
+import { familiarName, normalizeReference } from '../oci-format/reference.js';
 import { snapshotDir } from './snapshots.js';
 
 /**

@@ -5,8 +5,8 @@ import type { Readable } from 'node:stream';
 import type { StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { unpackLayer, type LayerCompression } from '../layer/unpack.js';
-import { digestHex, sha256Of } from './digest.js';
-import { defaultLayerFs, type LayerFs } from './layer-fs.js';
+import { digestHex, sha256Of } from '../oci-format/digest.js';
+import type { LayerFs } from '../layer/syscalls.js';
 import { scratchName } from './tmp-dirs.js';
 
 /**
@@ -74,8 +74,7 @@ export async function stageSnapshotFrom(
   try {
     await fs.mkdir(paths.snapshots, { recursive: true });
     await fs.mkdir(tmpDir, { mode: 0o755 });
-    const layerFs = src.layerFs ?? defaultLayerFs();
-    const result = await unpackLayer(open(), src.compression, tmpDir, layerFs ? { fs: layerFs } : undefined);
+    const result = await unpackLayer(open(), src.compression, tmpDir, src.layerFs ? { fs: src.layerFs } : undefined);
     if (result.diffId !== src.diffId) {
       throw new MiniboxError(`digest mismatch for layer ${src.blobDigest}: uncompressed content is ${result.diffId}, image config says ${src.diffId}`);
     }
@@ -99,14 +98,6 @@ export async function commitSnapshot(paths: StatePaths, staged: StagedSnapshot):
 
 export async function discardSnapshot(staged: StagedSnapshot): Promise<void> {
   await fs.rm(staged.tmpDir, { recursive: true, force: true });
-}
-
-/** Unpack unless present; returns the uncompressed size when it did unpack. */
-export async function ensureSnapshot(paths: StatePaths, src: SnapshotSource): Promise<{ unpacked: boolean; bytes?: number }> {
-  if (await hasSnapshot(paths, src.chainId)) return { unpacked: false };
-  const staged = await stageSnapshot(paths, src);
-  await commitSnapshot(paths, staged);
-  return { unpacked: true, bytes: staged.bytes };
 }
 
 /** Remove a snapshot: first renamed aside so a half-deleted tree never passes for a complete one. */

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { StatePaths } from '../util/paths.js';
-import { errnoCode } from '../util/errors.js';
-import { processStartTime } from '../util/proc.js';
+import { fsNow } from '../util/fs-now.js';
+import { isProcessAlive, processStartTime } from '../linux/proc/liveness.js';
 
 /**
  * Scratch directories of the image store (tmp/<kind>-…, snapshots/<hex>.tmp-…) carry
@@ -33,7 +33,7 @@ const OWNER = /-(\d+)\.(\d+)-[0-9a-f]+$/;
 export function ownerAlive(name: string): boolean | undefined {
   const m = OWNER.exec(name);
   if (!m?.[1] || !m[2]) return undefined;
-  return processStartTime(Number(m[1])) === m[2];
+  return isProcessAlive(Number(m[1]), m[2]);
 }
 
 async function isStale(dir: string, name: string, now: number): Promise<boolean> {
@@ -46,15 +46,6 @@ async function isStale(dir: string, name: string, now: number): Promise<boolean>
   }
 }
 
-async function entries(dir: string): Promise<string[]> {
-  try {
-    return await fs.readdir(dir);
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return [];
-    throw err;
-  }
-}
-
 /**
  * Remove what killed loads and pulls left: tmp/* and snapshots/*.tmp-* / *.rm-* of dead
  * owners (or old and ownerless). Best effort: a failure here never fails the command.
@@ -62,7 +53,7 @@ async function entries(dir: string): Promise<string[]> {
 export async function removeStaleScratch(paths: StatePaths, now = Date.now()): Promise<string[]> {
   const removed: string[] = [];
   const sweep = async (dir: string, pick: (name: string) => boolean): Promise<void> => {
-    for (const name of await entries(dir).catch(() => [])) {
+    for (const name of await fsNow.readdirOrEmpty(dir).catch(() => [])) {
       if (!pick(name) || !(await isStale(dir, name, now))) continue;
       try {
         await fs.rm(path.join(dir, name), { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { MiniboxError, describe, errnoCode } from '../util/errors.js';
-import { type LayerFs, NativeBindingMissing, S_IFBLK, S_IFCHR, S_IFIFO } from './layer-fs.js';
+import { type LayerFs, NativeBindingMissing, S_IFBLK, S_IFCHR, S_IFIFO } from './syscalls.js';
 import { type RootResolver, cleanName } from './root-path.js';
 import type { TarEntry, TarReader } from './tar-reader.js';
 import type { FileJob, WritePool } from './write-pool.js';

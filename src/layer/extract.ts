@@ -3,13 +3,12 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { MiniboxError, errnoCode } from '../util/errors.js';
 import { type ApplyContext, applyEntry } from './apply.js';
-import { type LayerFs, defaultLayerFs } from './layer-fs.js';
+import { type LayerFs, missingLayerFs } from './syscalls.js';
 import { RootResolver } from './root-path.js';
 import { TarReader } from './tar-reader.js';
 import type { WritePool } from './write-pool.js';
 
-export type { LayerFs } from './layer-fs.js';
-export { setDefaultLayerFs } from './layer-fs.js';
+export type { LayerFs } from './syscalls.js';
 
 export interface ExtractStats {
   entries: number; // tar entries applied (PAX/GNU meta headers not counted)
@@ -18,7 +17,7 @@ export interface ExtractStats {
 }
 
 export interface ExtractOptions {
-  /** mknod/setxattr provider; defaults to the process-wide one (setDefaultLayerFs). */
+  /** mknod/setxattr provider (the engine passes linux/native-layer-fs.ts); without one, devices and xattrs are skipped. */
   fs?: LayerFs;
   /** Told about everything skipped; defaults to silence (the count is in the stats). */
   onWarning?: (message: string) => void;
@@ -84,7 +83,7 @@ export async function extractChunks(
     pool = workers > 0 ? new (await import('./write-pool.js')).WritePool(workers) : null;
     const ctx: ApplyContext = {
       resolver: new RootResolver(abs),
-      lfs: options.fs ?? defaultLayerFs(),
+      lfs: options.fs ?? missingLayerFs,
       sameOwner: options.sameOwner ?? process.geteuid?.() === 0,
       dirTimes: new Map(),
       stats: { entries: 0, bytes: 0, skipped: 0 },

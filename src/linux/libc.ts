@@ -2,6 +2,8 @@
  * The libc calls Node lacks, bound with ffi-rs. Loaded lazily: the first call pays ~10 ms,
  * commands that never need it pay nothing. Every wrapper throws a MiniboxError naming the
  * call and the object on failure, crun-style (`mknod '/x/y': Operation not permitted`).
+ * Only what src/ calls is bound (layer extraction's mknod/lsetxattr, signal-child's pidfds):
+ * a binding nothing calls is untested in practice and goes.
  */
 import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
@@ -60,33 +62,8 @@ function errnoName(n: number): string | undefined {
 
 const T = () => lib().DataType;
 
-/** statfs(2): the filesystem magic of `path` (e.g. 0x63677270 for cgroup2, 0x794c7630 overlay). */
-export function statfsType(path: string): number {
-  const buf = Buffer.alloc(120); // struct statfs is 120 bytes on x86-64; f_type is first
-  check(call('statfs', [T().String, T().U8Array], [path, buf]), `statfs '${path}'`);
-  return Number(buf.readBigInt64LE(0));
-}
-
-export const MNT_DETACH = 2;
-
-/** umount2(2), used to clean up mounts a crashed container left in the host namespace. */
-export function umount2(target: string, flags = MNT_DETACH): void {
-  check(call('umount2', [T().String, T().I32], [target, flags]), `umount '${target}'`);
-}
-
-export function mount(source: string, target: string, fstype: string, flags: number, data: string): void {
-  check(
-    call('mount', [T().String, T().String, T().String, T().U64, T().String], [source, target, fstype, flags, data]),
-    `mount ${fstype} '${target}'`,
-  );
-}
-
-export const S_IFCHR = 0o020000;
-export const S_IFBLK = 0o060000;
-export const S_IFIFO = 0o010000;
-
 /** makedev as glibc encodes it. */
-export function makedev(major: number, minor: number): number {
+function makedev(major: number, minor: number): number {
   return ((major & 0xfff) << 8) | (minor & 0xff) | ((minor & ~0xff) << 12);
 }
 
@@ -114,14 +91,4 @@ export function pidfdSendSignal(pidfd: number, signal: number): void {
     call('syscall', [T().I64, T().I32, T().I32, T().I64, T().I32], [SYS_PIDFD_SEND_SIGNAL, pidfd, signal, 0, 0]),
     `pidfd_send_signal ${signal}`,
   );
-}
-
-const TIOCGWINSZ = 0x5413;
-
-/** The terminal size of `fd` (ioctl TIOCGWINSZ), or undefined when it is not a terminal. */
-export function terminalSize(fd: number): { rows: number; cols: number } | undefined {
-  const buf = Buffer.alloc(8); // struct winsize: rows, cols, xpixel, ypixel (u16 each)
-  const r = call('ioctl', [T().I32, T().U64, T().U8Array], [fd, TIOCGWINSZ, buf]);
-  if (Number(r.value) < 0) return undefined;
-  return { rows: buf.readUInt16LE(0), cols: buf.readUInt16LE(2) };
 }

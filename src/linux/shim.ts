@@ -24,11 +24,11 @@ export interface ShimConfig {
   env: string[];
   cgroups: string[];
   cgroupView?: string; // "v2" | "v1:<hierarchies>": the container's /sys/fs/cgroup
-  netRecords?: string[]; // "net.*" records from engine/network.ts (native-shim/src/netconfig.h)
-  run?: ShimRunOptions; // detached monitor, tty, restart (native-shim/src/runopts.h)
+  netRecords?: string[]; // "net.*" records from engine/network.ts (native-shim/src/config/netconfig.h)
+  run?: ShimRunOptions; // detached monitor, tty, restart (native-shim/src/config/runopts.h)
 }
 
-/** How the container runs: the keys of native-shim/src/runopts.h. */
+/** How the container runs: the keys of native-shim/src/config/runopts.h. */
 export interface ShimRunOptions {
   detach?: boolean;
   tty?: boolean;
@@ -113,7 +113,7 @@ export interface RunningShim {
 /**
  * run.nshold (foreground, bridge network): after reporting `exit` the shim keeps the
  * container's network namespace until release(), so the veth is still ours to delete in
- * one kernel batch with an idle bridge (native-shim/src/monitor.c, nshold) rather than
+ * one kernel batch with an idle bridge (native-shim/src/net/nshold.c) rather than
  * being unregistered by the kernel in a batch of its own.
  */
 export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import type { Response } from 'node-fetch';
-import { digestHex, isDigest, sha256Of } from '../image/digest.js';
-import { familiarRepository } from '../image/reference.js';
+import { digestHex, isDigest, sha256Of } from '../oci-format/digest.js';
+import { familiarRepository } from '../oci-format/reference.js';
 import { MiniboxError, describe } from '../util/errors.js';
 import type { FetchImpl } from './auth.js';
 import { loadCredentials, type Credentials } from './credentials.js';
@@ -10,18 +10,9 @@ import type { ErrorContext, Operation } from './errors.js';
 import { platformCandidates, platformString } from './platform.js';
 import { DEFAULT_RETRY, backoff, isTransientNetworkError, withRetry, type RetryPolicy } from './retry.js';
 import { Transport, discard, registryDomain, type SendRequest } from './transport.js';
-import {
-  MANIFEST_ACCEPT,
-  MEDIA_TYPES,
-  isIndexMediaType,
-  isManifestMediaType,
-  manifestMediaType,
-  parseImageIndex,
-  parseImageManifest,
-  type ImageIndex,
-  type ImageManifest,
-  type Platform,
-} from './types.js';
+import type { Platform } from '../oci-format/descriptor.js';
+import { manifestMediaType, parseImageIndex, parseImageManifest, type ImageIndex, type ImageManifest } from '../oci-format/manifest.js';
+import { MANIFEST_ACCEPT, MEDIA_TYPES, isIndexMediaType, isManifestMediaType } from '../oci-format/media-types.js';
 
 /**
  * The OCI distribution client behind `minibox pull` (and later `push`): manifests with

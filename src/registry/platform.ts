@@ -1,4 +1,6 @@
-import { isIndexMediaType, type Descriptor, type ImageIndex, type Platform } from './types.js';
+import type { Descriptor, Platform } from '../oci-format/descriptor.js';
+import type { ImageIndex } from '../oci-format/manifest.js';
+import { isIndexMediaType } from '../oci-format/media-types.js';
 
 /**
  * Choosing the image for our platform from an index / manifest list, the way containerd's

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { errnoCode } from './errors.js';
 
 /**
  * The part of fs.promises that minibox's record keeping uses (state, locks, endpoint and
@@ -18,6 +19,15 @@ export const fsNow = {
   },
   async readdir(dir: string): Promise<string[]> {
     return fs.readdirSync(dir);
+  },
+  /** readdir, with a directory that does not exist (yet) read as empty. */
+  async readdirOrEmpty(dir: string): Promise<string[]> {
+    try {
+      return fs.readdirSync(dir);
+    } catch (err) {
+      if (errnoCode(err) === 'ENOENT') return [];
+      throw err;
+    }
   },
   async mkdir(dir: string, options?: fs.MakeDirectoryOptions): Promise<void> {
     fs.mkdirSync(dir, options);

@@ -5,6 +5,7 @@ import { leakcheck } from '../helpers/leakcheck.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
 import { runInBackground, stopBackgrounds } from '../helpers/background.js';
 import { cgroupExists, cgroupFile, cpuUsageNs, isV2 } from '../helpers/cgroup-paths.js';
+import { waitFor } from '../helpers/wait.js';
 
 /**
  * Resource limits through cgroups, checked against the kernel's own counters. Runs on the
@@ -39,11 +40,13 @@ describe(`cgroup limits (${isV2 ? 'v2' : 'v1'} hierarchy)`, () => {
   it('--cpus 0.5: a busy loop gets 40-60% of one CPU, by the cgroup usage counter', async () => {
     const bg = runInBackground(root, 'busy', ['--network', 'none', '--rm', '--cpus', '0.5', 'busybox', 'sh', '-c', 'trap "exit 0" TERM; while :; do :; done']);
     const { id } = await bg.running();
-    await new Promise((r) => setTimeout(r, 500));
-    const t0 = process.hrtime.bigint();
-    const u0 = cpuUsageNs(id);
-    await new Promise((r) => setTimeout(r, 3000));
-    const share = (cpuUsageNs(id) - u0) / Number(process.hrtime.bigint() - t0);
+    // the loop is spinning once the cgroup counts CPU time; then time how long the container
+    // takes to use one full CPU-second: ~2 s of wall time at 0.5 CPU, 1 s without a limit
+    await waitFor(() => cpuUsageNs(id) > 20e6, { what: 'the busy loop to use CPU' });
+    const sample = () => ({ t: process.hrtime.bigint(), u: cpuUsageNs(id) });
+    const s0 = sample();
+    const s1 = await waitFor(() => { const s = sample(); return s.u - s0.u >= 1e9 ? s : undefined; }, { interval: 10, what: '1 s of CPU time' });
+    const share = (s1.u - s0.u) / Number(s1.t - s0.t);
     bg.child.kill('SIGTERM');
     expect((await bg.done).code).toBe(0);
     expect(share).toBeGreaterThan(0.4);

@@ -1,8 +1,11 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
 import { makeStateRoot, minibox } from '../helpers/minibox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
 import { removeAll } from '../helpers/detached.js';
+import { waitFor } from '../helpers/wait.js';
 
 /** exec into a running detached container: namespaces, cgroup, env, -w, -u, exit codes. */
 let root: string;
@@ -21,7 +24,8 @@ afterAll(() => {
 
 it("sees the container's processes, hostname and files; passes the exit code", async () => {
   await mb('run', '-d', '--name', 'ex', '-h', 'box', '-e', 'FROM=image', 'busybox', 'sh', '-c', 'echo x > /marker; sleep 60');
-  await new Promise((r) => setTimeout(r, 200));
+  // the shell has written /marker and exec'd sleep once PID 1 is sleep
+  await waitFor(async () => (await mb('exec', 'ex', 'cat', '/proc/1/comm')).stdout === 'sleep\n', { what: 'PID 1 to become sleep' });
   const r = await mb('exec', 'ex', 'sh', '-c', 'hostname; cat /marker; ps -o pid,comm | sed -n 2p; echo $FROM');
   expect(r).toMatchObject({ code: 0, stdout: 'box\nx\n    1 sleep\nimage\n' });
   expect((await mb('exec', 'ex', 'sh', '-c', 'exit 42')).code).toBe(42);
@@ -37,9 +41,11 @@ it('-e, -w, -u', async () => {
 });
 
 it('exec -d runs on in the background', async () => {
-  await mb('run', '-d', '--name', 'ed', 'busybox', 'sleep', '60');
-  expect((await mb('exec', '-d', 'ed', 'sh', '-c', 'sleep 0.2; echo done > /bg')).code).toBe(0);
-  await new Promise((r) => setTimeout(r, 600));
+  const id = (await mb('run', '-d', '--name', 'ed', 'busybox', 'sleep', '60')).stdout.trim();
+  const written = path.join(root, 'containers', id, 'upper', 'bg'); // the container's writes, seen from the host
+  expect((await mb('exec', '-d', 'ed', 'sh', '-c', 'sleep 0.5; echo done > /bg')).code).toBe(0);
+  expect(existsSync(written)).toBe(false); // exec -d returned before its command finished
+  await waitFor(() => existsSync(written) && readFileSync(written, 'utf8') === 'done\n', { what: 'the background command to write /bg' });
   expect((await mb('exec', 'ed', 'cat', '/bg')).stdout).toBe('done\n');
 });
 

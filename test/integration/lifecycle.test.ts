@@ -4,7 +4,8 @@ import path from 'node:path';
 import { makeStateRoot, minibox } from '../helpers/minibox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { nodeProcessesFor, removeAll, sleep } from '../helpers/detached.js';
+import { nodeProcessesFor, removeAll } from '../helpers/detached.js';
+import { processAlive, waitFor } from '../helpers/wait.js';
 
 /** Detached containers, their C monitor, logs and the lifecycle commands (issue #4). */
 let root: string;
@@ -84,7 +85,8 @@ describe('stop, kill, start, restart, wait', () => {
 
   it('kill -s, start -a, restart, wait', async () => {
     const id = (await mb('run', '-d', '--name', 'kl', 'busybox', 'sh', '-c', 'trap "exit 9" USR1; echo hi; while true; do sleep 0.1; done')).stdout.trim();
-    await sleep(200);
+    // "hi" is printed after the trap is set: from then on USR1 means exit 9
+    await waitFor(async () => (await mb('logs', 'kl')).stdout === 'hi\n', { what: 'the trap to be set' });
     expect(await mb('kill', '-s', 'USR1', 'kl')).toMatchObject({ code: 0, stdout: 'kl\n', stderr: '' });
     expect((await mb('wait', 'kl')).stdout).toBe('9\n');
     const firstPid = state(id).pid;
@@ -108,19 +110,11 @@ describe('stop, kill, start, restart, wait', () => {
     const id = (await mb('run', '-d', '--name', 'mk', 'busybox', 'sleep', '60')).stdout.trim();
     const { shimPid, pid } = state(id);
     process.kill(shimPid, 'SIGKILL');
-    for (let i = 0; i < 100 && readFileSyncSafe(`/proc/${pid}/stat`); i++) await sleep(20);
+    await waitFor(() => !processAlive(pid), { what: 'the container to die with its monitor' });
     expect((await mb('ps', '-a', '--format', '{{.Names}} {{.State}}')).stdout).toBe('mk exited\n');
     expect((await mb('inspect', '-f', '{{.State.Running}}', 'mk')).stdout).toBe('false\n');
   });
 });
-
-function readFileSyncSafe(p: string): string | undefined {
-  try {
-    return readFileSync(p, 'utf8');
-  } catch {
-    return undefined;
-  }
-}
 
 describe('restart policies', () => {
   it('on-failure:2 restarts twice, then stays exited', async () => {
@@ -130,12 +124,14 @@ describe('restart policies', () => {
   });
 
   it('always restarts until stop', async () => {
-    await mb('run', '-d', '--name', 'al', '--restart', 'always', 'busybox', 'sh', '-c', 'echo a; sleep 0.1');
-    await sleep(1500);
-    expect((await mb('logs', 'al')).stdout.split('\n').length).toBeGreaterThan(3);
+    const id = (await mb('run', '-d', '--name', 'al', '--restart', 'always', 'busybox', 'sh', '-c', 'echo a; sleep 0.1')).stdout.trim();
+    const runs = async () => (await mb('logs', 'al')).stdout.split('\n').filter(Boolean).length;
+    await waitFor(async () => (await runs()) >= 3, { what: 'two restarts' });
+    const { shimPid } = state(id);
     await mb('stop', '-t', '1', 'al');
     const n = (await mb('logs', 'al')).stdout;
-    await sleep(800);
+    // restarts are the monitor's job: once it has exited, nothing can start the container again
+    await waitFor(() => !processAlive(shimPid), { what: 'the monitor to exit after stop' });
     expect((await mb('logs', 'al')).stdout).toBe(n);
     expect((await mb('ps', '-a', '--format', '{{.State}}')).stdout).toBe('exited\n');
   });

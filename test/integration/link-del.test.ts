@@ -5,7 +5,7 @@ import { REPO } from '../helpers/minibox.js';
 
 /**
  * `minibox-shim link-del`: a container's veth and its idle bridge go in one kernel batch,
- * through a link group of their own (native-shim/src/netcmd.c). A link group is host-wide,
+ * through a link group of their own (native-shim/src/net/netcmd.c). A link group is host-wide,
  * so the test also shows that links of other groups are never touched.
  */
 const SHIM = path.join(REPO, 'native-shim', 'build', 'minibox-shim');

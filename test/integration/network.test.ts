@@ -20,8 +20,15 @@ const run = (args: string[]) => mb(['run', ...args]);
 
 // httpd serving $MSG as /index.html on port 80 (busybox, no image changes needed)
 const SERVE = ['sh', '-c', 'mkdir -p /www && echo "$MSG" > /www/index.html && exec httpd -f -p 80 -h /www'];
-// retry: the server container may still be starting (no -T: this busybox's wget -T crashes)
-const fetchFrom = (url: string) => ['sh', '-c', `for i in $(seq 100); do wget -q -O - ${url} && exit 0; sleep 0.1; done; exit 1`];
+// GET url from inside a container, printing the body of a 200. busybox nc, not wget: Debian's
+// busybox-static wget segfaults on this kernel in most tries. Retries: the server container
+// may still be starting.
+const fetchFrom = (url: string) => {
+  const u = new URL(url);
+  const get = `printf 'GET ${u.pathname} HTTP/1.0\\r\\nHost: ${u.hostname}\\r\\n\\r\\n' | nc -w 2 ${u.hostname} ${u.port || 80} 2>/dev/null`;
+  const body = `printf '%s\\n' "$out" | tr -d '\\r' | sed '1,/^$/d'`;
+  return ['sh', '-c', `for i in $(seq 100); do out=$(${get}) && case "$out" in "HTTP/1."?" 200 "*) ${body}; exit 0;; esac; sleep 0.1; done; exit 1`];
+};
 
 beforeAll(async () => {
   ({ root, cleanup } = makeStateRoot());

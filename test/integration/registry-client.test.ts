@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sha256Of } from '../../src/image/digest.js';
+import { sha256Of } from '../../src/oci-format/digest.js';
 import { RegistryClient } from '../../src/registry/client.js';
 import { MiniboxError } from '../../src/util/errors.js';
 import {

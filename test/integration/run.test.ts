@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MINIBOX_BIN, REPO, makeStateRoot, minibox } from '../helpers/minibox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
+import { mbAsNobody } from '../helpers/unprivileged.js';
 
 /** `minibox run` in the foreground, on the offline busybox image, as a user sees it. */
 let root: string;
@@ -225,7 +226,8 @@ describe('stdin and signals', () => {
 
 describe('permissions', () => {
   it('refuses to run as non-root with a clear message and exit 125', async () => {
-    const r = await minibox(['run', '--rm', 'busybox', 'true'], { root, uid: 65534 });
+    // as nobody, with the checkout bind-mounted where nobody can reach it (it may sit under a 0700 /root)
+    const r = await mbAsNobody(['run', '--rm', 'busybox', 'true'], { root });
     expect(r.stderr).toBe("minibox: minibox must run as root (namespaces, mounts and cgroups need it); try: sudo minibox ...\n");
     expect(r.code).toBe(125);
   });

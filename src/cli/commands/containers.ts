@@ -1,11 +1,58 @@
-import { listContainers, removeContainer, inspectContainer } from '../../engine/containers.js';
-import type { ContainerState } from '../../container/state.js';
-import type { OciSpec } from '../../container/spec.js';
+import type { Command } from 'commander';
+import type { ContainerState, OciSpec } from '../../engine/containers.js';
+import { familiarImageName } from '../../engine/image-names.js';
 import { MiniboxError } from '../../util/errors.js';
 import { formatTable } from '../format/table.js';
 import { ago, humanDuration } from '../format/duration.js';
+import { collect } from '../options.js';
 
-/** `ps`, `rm` and `inspect`, printed as Docker prints them. */
+/** `ps`, `rm`, `inspect` and `container prune`, printed as Docker prints them. */
+const engine = () => import('../../engine/containers.js');
+
+export function definePs(program: Command): void {
+  program
+    .command('ps')
+    .description('List containers')
+    .option('-a, --all', 'Show all containers (default shows just running)', false)
+    .option('-q, --quiet', 'Only display container IDs', false)
+    .option('--no-trunc', "Don't truncate output")
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name=, id=, status=, ancestor=)', collect, [])
+    .option('--format <template>', 'Format output using a Go-template-like string ({{.ID}} {{.Names}} ...)')
+    .action(psCommand);
+}
+
+export function defineRm(program: Command): void {
+  program
+    .command('rm')
+    .description('Remove one or more containers')
+    .argument('<container...>')
+    .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)', false)
+    .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
+    .action(async (refs: string[], opts: { force: boolean }) => {
+      process.exitCode = await rmCommand(refs, opts);
+    });
+}
+
+export function defineInspect(program: Command): void {
+  program
+    .command('inspect')
+    .description('Return low-level information on containers')
+    .argument('<container...>')
+    .option('-f, --format <template>', 'Format output using a Go-template-like string ({{.State.Status}} ...)')
+    .action(async (refs: string[], opts: { format?: string }) => {
+      process.exitCode = await inspectCommand(refs, opts);
+    });
+}
+
+export function defineContainer(program: Command): void {
+  const container = program.command('container').description('Manage containers');
+  container
+    .command('prune')
+    .description('Remove all stopped containers')
+    .option('-f, --force', 'Do not prompt for confirmation', false)
+    .action(pruneCommand);
+}
+
 export interface PsOptions {
   all: boolean;
   quiet: boolean;
@@ -23,7 +70,7 @@ export function matchesFilters(c: ContainerState, filters: string[]): boolean {
     if (key === 'name') return c.name.includes(value.replace(/^\//, ''));
     if (key === 'id') return c.id.startsWith(value);
     if (key === 'status') return c.status === value;
-    if (key === 'ancestor') return familiar(c.image) === familiar(value) || c.imageId.includes(value);
+    if (key === 'ancestor') return familiarImageName(c.image) === familiarImageName(value) || c.imageId.includes(value);
     throw new MiniboxError(`invalid filter '${f}'`);
   });
 }
@@ -32,10 +79,6 @@ const PS_HEADERS: Record<string, string> = {
   ID: 'CONTAINER ID', Image: 'IMAGE', Command: 'COMMAND', CreatedAt: 'CREATED AT', RunningFor: 'CREATED',
   Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', State: 'STATE',
 };
-
-function familiar(ref: string): string {
-  return ref.replace(/^docker\.io\/library\//, '').replace(/^docker\.io\//, '').replace(/:latest$/, '');
-}
 
 function quoteCommand(args: string[], trunc: boolean): string {
   const cmd = args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
@@ -57,12 +100,12 @@ export function statusText(c: ContainerState, now = Date.now()): string {
 
 export async function psCommand(opts: PsOptions): Promise<void> {
   const all = opts.all || opts.filter.some((f) => f.startsWith('status=') && f !== 'status=running');
+  const { listContainers, readCommand } = await engine();
   const containers = (await listContainers(all)).filter((c) => matchesFilters(c, opts.filter));
   if (opts.quiet) {
     for (const c of containers) process.stdout.write(`${opts.trunc ? c.id.slice(0, 12) : c.id}\n`);
     return;
   }
-  const { readCommand } = await import('../../container/spec-read.js');
   if (opts.format) {
     const { renderTemplate, splitTable } = await import('../format/template.js');
     const { header, row } = splitTable(opts.format, PS_HEADERS);
@@ -71,7 +114,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
         renderTemplate(row, {
           ID: opts.trunc ? c.id.slice(0, 12) : c.id,
           Names: c.name,
-          Image: familiar(c.image),
+          Image: familiarImageName(c.image),
           Command: quoteCommand(await readCommand(c.id), opts.trunc),
           CreatedAt: c.created,
           RunningFor: ago(c.created),
@@ -87,7 +130,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
   const rows = await Promise.all(
     containers.map(async (c) => [
       opts.trunc ? c.id.slice(0, 12) : c.id,
-      familiar(c.image),
+      familiarImageName(c.image),
       quoteCommand(await readCommand(c.id), opts.trunc),
       ago(c.created),
       statusText(c),
@@ -99,6 +142,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
 }
 
 export async function rmCommand(refs: string[], opts: { force: boolean }): Promise<number> {
+  const { removeContainer } = await engine();
   let code = 0;
   for (const ref of refs) {
     try {
@@ -137,7 +181,7 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
       Hostname: spec.hostname,
       Env: spec.process.env,
       Cmd: spec.process.args,
-      Image: familiar(state.image),
+      Image: familiarImageName(state.image),
       WorkingDir: spec.process.cwd,
     },
     NetworkSettings: net,
@@ -145,6 +189,7 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
 }
 
 export async function inspectCommand(refs: string[], opts: { format?: string } = {}): Promise<number> {
+  const { inspectContainer } = await engine();
   const views: unknown[] = [];
   let code = 0;
   for (const ref of refs) {
@@ -176,7 +221,7 @@ export async function pruneCommand(opts: { force: boolean }): Promise<void> {
     const answer = await readLine();
     if (!/^y(es)?$/i.test(answer.trim())) return;
   }
-  const { pruneContainers } = await import('../../engine/containers.js');
+  const { pruneContainers } = await engine();
   const removed = await pruneContainers();
   process.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n` : '');
   process.stdout.write('Total reclaimed space: 0B\n');

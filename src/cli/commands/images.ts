@@ -1,11 +1,41 @@
+import type { Command } from 'commander';
 import { MiniboxError, describe } from '../../util/errors.js';
-import { listImageRows, loadImage, removeImageByName } from '../../engine/images.js';
-import { familiarName } from '../../image/reference.js';
-import { formatImageIds, formatImagesTable } from '../../image/format.js';
 
 /** `minibox load`, `minibox images`, `minibox rmi`: Docker's output, line for line. */
+const engine = () => import('../../engine/images.js');
+
+export function defineLoad(program: Command): void {
+  program
+    .command('load')
+    .description('Load an image from a tar archive or an OCI image layout')
+    .requiredOption('-i, --input <path>', 'Read from tar archive file or OCI layout directory')
+    .option('-q, --quiet', 'Suppress the load output', false)
+    .action(loadCommand);
+}
+
+export function defineImages(program: Command): void {
+  program
+    .command('images')
+    .description('List images')
+    .option('-q, --quiet', 'Only show image IDs', false)
+    .option('--no-trunc', "Don't truncate output")
+    .action(imagesCommand);
+}
+
+export function defineRmi(program: Command): void {
+  program
+    .command('rmi')
+    .description('Remove one or more images')
+    .argument('<image...>')
+    .option('-f, --force', 'Force removal of the image', false)
+    .action(async (images: string[], opts: { force?: boolean }) => {
+      process.exitCode = await rmiCommand(images, opts);
+    });
+}
 
 export async function loadCommand(opts: { input: string; quiet?: boolean }): Promise<void> {
+  const { loadImage } = await engine();
+  const { familiarName } = await import('../../engine/image-names.js');
   const results = await loadImage(opts.input);
   let out = '';
   for (const r of results) {
@@ -20,6 +50,8 @@ export async function loadCommand(opts: { input: string; quiet?: boolean }): Pro
 }
 
 export async function imagesCommand(opts: { quiet?: boolean; trunc?: boolean }): Promise<void> {
+  const { listImageRows } = await engine();
+  const { formatImageIds, formatImagesTable } = await import('../format/images.js');
   const rows = await listImageRows();
   const noTrunc = opts.trunc === false; // commander turns --no-trunc into trunc: false
   process.stdout.write(opts.quiet ? formatImageIds(rows, { noTrunc }) : formatImagesTable(rows, { noTrunc, now: Date.now() }));
@@ -27,6 +59,7 @@ export async function imagesCommand(opts: { quiet?: boolean; trunc?: boolean }):
 
 /** Like docker rmi: every image is tried; failures are reported and make the exit code 1. */
 export async function rmiCommand(images: string[], opts: { force?: boolean }): Promise<number> {
+  const { removeImageByName } = await engine();
   let code = 0;
   for (const image of images) {
     try {

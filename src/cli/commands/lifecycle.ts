@@ -1,4 +1,62 @@
+import type { Command } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
+
+/** stop, kill, start, restart and wait; each loads the engine when it runs. */
+export function defineStop(program: Command): void {
+  program
+    .command('stop')
+    .description('Stop one or more running containers')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container')
+    .option('-s, --signal <signal>', 'Signal to send to the container')
+    .action(async (refs: string[], opts: { time?: string; signal?: string }) => {
+      process.exitCode = await stopCommand(refs, opts);
+    });
+}
+
+export function defineKill(program: Command): void {
+  program
+    .command('kill')
+    .description('Kill one or more running containers')
+    .argument('<container...>')
+    .option('-s, --signal <signal>', 'Signal to send to the container', 'SIGKILL')
+    .action(async (refs: string[], opts: { signal?: string }) => {
+      process.exitCode = await killCommand(refs, opts);
+    });
+}
+
+export function defineStart(program: Command): void {
+  program
+    .command('start')
+    .description('Start one or more stopped containers')
+    .argument('<container...>')
+    .option('-a, --attach', 'Attach STDOUT/STDERR and forward signals', false)
+    .option('-i, --interactive', "Attach container's STDIN", false)
+    .action(async (refs: string[], opts: { attach: boolean; interactive: boolean }) => {
+      process.exitCode = await startCommand(refs, opts);
+    });
+}
+
+export function defineRestart(program: Command): void {
+  program
+    .command('restart')
+    .description('Restart one or more containers')
+    .argument('<container...>')
+    .option('-t, --time <seconds>', 'Seconds to wait before killing the container')
+    .action(async (refs: string[], opts: { time?: string }) => {
+      process.exitCode = await restartCommand(refs, opts);
+    });
+}
+
+export function defineWait(program: Command): void {
+  program
+    .command('wait')
+    .description('Block until one or more containers stop, then print their exit codes')
+    .argument('<container...>')
+    .action(async (refs: string[]) => {
+      process.exitCode = await waitCommand(refs);
+    });
+}
 
 /** stop, kill, start, restart, wait: each ref in turn, its name printed as Docker does. */
 async function each(refs: string[], act: (ref: string) => Promise<string | void>): Promise<number> {
@@ -46,7 +104,8 @@ export async function waitCommand(refs: string[]): Promise<number> {
 
 /** start [-a]: with -a, the output from now on, until the container exits; its exit code. */
 export async function startCommand(refs: string[], opts: { attach: boolean; interactive: boolean }): Promise<number> {
-  const { startContainer, waitContainer } = await import('../../engine/lifecycle.js');
+  const { waitContainer } = await import('../../engine/lifecycle.js');
+  const { startContainer } = await import('../../engine/start.js');
   if (!opts.attach) return each(refs, async (ref) => void (await startContainer(ref)));
   if (refs.length !== 1) throw new MiniboxError('you cannot start and attach multiple containers at once', 1);
   const ref = refs[0] ?? '';

@@ -1,6 +1,4 @@
-import { createInterface } from 'node:readline';
-import { Writable } from 'node:stream';
-import { login, logout, normalizeServer, serverLabel, storedLogin } from '../../engine/login.js';
+import type { Command } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
 
 /**
@@ -8,6 +6,21 @@ import { MiniboxError } from '../../util/errors.js';
  * [SERVER]`, with Docker's messages and rules: -p warns, --password-stdin needs -u,
  * without a terminal there is no prompting, and every failure exits 1.
  */
+export function defineLogin(program: Command): void {
+  program
+    .command('login')
+    .description('Log in to a registry')
+    .argument('[server]')
+    .option('-u, --username <username>', 'Username')
+    .option('-p, --password <password>', 'Password')
+    .option('--password-stdin', 'Take the password from stdin', false)
+    .action(loginCommand);
+}
+
+export function defineLogout(program: Command): void {
+  program.command('logout').description('Log out from a registry').argument('[server]').action(logoutCommand);
+}
+
 export interface LoginOptions {
   username?: string;
   password?: string;
@@ -23,6 +36,8 @@ async function readStdin(): Promise<string> {
 
 /** One line from the terminal; `hidden` does not echo it (passwords). */
 async function prompt(question: string, hidden: boolean): Promise<string> {
+  const { createInterface } = await import('node:readline');
+  const { Writable } = await import('node:stream');
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _enc, cb) {
@@ -46,6 +61,7 @@ async function prompt(question: string, hidden: boolean): Promise<string> {
 export async function loginCommand(server: string | undefined, opts: LoginOptions): Promise<void> {
   if (opts.password !== undefined && opts.passwordStdin) throw new MiniboxError('--password and --password-stdin are mutually exclusive', 1);
   if (opts.passwordStdin && !opts.username) throw new MiniboxError('Must provide --username with --password-stdin', 1);
+  const { login, normalizeServer, serverLabel, storedLogin } = await import('../../engine/login.js');
   let username = opts.username;
   let password = opts.password;
   if (password !== undefined) process.stderr.write('WARNING! Using --password via the CLI is insecure. Use --password-stdin.\n');
@@ -73,6 +89,7 @@ export async function loginCommand(server: string | undefined, opts: LoginOption
 }
 
 export async function logoutCommand(server: string | undefined): Promise<void> {
+  const { logout } = await import('../../engine/login.js');
   const result = await logout(server);
   process.stdout.write(result.removed ? `Removing login credentials for ${result.server}\n` : `Not logged in to ${result.server}\n`);
 }

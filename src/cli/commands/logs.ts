@@ -1,3 +1,17 @@
+import type { Command } from 'commander';
+
+export function defineLogs(program: Command): void {
+  program
+    .command('logs')
+    .description('Fetch the logs of a container')
+    .argument('<container>')
+    .option('-f, --follow', 'Follow log output', false)
+    .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs', 'all')
+    .option('-t, --timestamps', 'Show timestamps', false)
+    .option('--since <timestamp>', 'Show logs since timestamp (e.g. 2013-01-02T13:23:37Z) or relative (e.g. 42m for 42 minutes)')
+    .action(logsCommand);
+}
+
 /** `logs [-f] [--tail N] [-t] [--since T]`: stdout lines to stdout, stderr lines to stderr. */
 export async function logsCommand(ref: string, opts: { follow: boolean; tail?: string; timestamps: boolean; since?: string }): Promise<void> {
   const { readLogs } = await import('../../engine/logs.js');

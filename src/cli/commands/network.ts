@@ -1,14 +1,80 @@
+import type { Command } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
-import { formatTable } from '../format/table.js';
-import { connectContainer, createNetwork, disconnectContainer, inspectNetwork, listAllNetworks, portsOf, pruneNetworks, removeNetwork } from '../../engine/network-admin.js';
+import { collect } from '../options.js';
 
-/** `minibox network …` and `minibox port`: printing only. */
+/** `minibox network …` and `minibox port`: printing only; the engine is loaded when they run. */
+const engine = () => import('../../engine/network-admin.js');
+
+export function definePort(program: Command): void {
+  program
+    .command('port')
+    .description('List port mappings or a specific mapping for the container')
+    .argument('<container>')
+    .argument('[private_port]', 'PRIVATE_PORT[/PROTO]')
+    .action(async (ref: string, priv: string | undefined) => {
+      process.exitCode = await portCommand(ref, priv);
+    });
+}
+
+export function defineNetwork(program: Command): void {
+  const net = program.command('network').description('Manage networks');
+  net
+    .command('create')
+    .description('Create a network')
+    .argument('<name>')
+    .option('-d, --driver <driver>', 'Driver to manage the Network', 'bridge')
+    .option('--subnet <subnet>', 'Subnet in CIDR format that represents a network segment')
+    .action(networkCreate);
+  net
+    .command('ls')
+    .alias('list')
+    .description('List networks')
+    .option('-q, --quiet', 'Only display network IDs', false)
+    .action(networkLs);
+  net
+    .command('inspect')
+    .description('Display detailed information on one or more networks')
+    .argument('<network...>')
+    .action(async (names: string[]) => {
+      process.exitCode = await networkInspect(names);
+    });
+  net
+    .command('rm')
+    .alias('remove')
+    .description('Remove one or more networks')
+    .argument('<network...>')
+    .action(async (names: string[]) => {
+      process.exitCode = await networkRm(names);
+    });
+  net
+    .command('connect')
+    .description('Connect a container to a network')
+    .argument('<network>')
+    .argument('<container>')
+    .option('--alias <list>', 'Add network-scoped alias for the container', collect, [])
+    .action((n: string, c: string, opts: { alias: string[] }) => networkConnect(n, c, opts.alias));
+  net
+    .command('disconnect')
+    .description('Disconnect a container from a network')
+    .argument('<network>')
+    .argument('<container>')
+    .action(networkDisconnect);
+  net
+    .command('prune')
+    .description('Remove all unused networks (and the default bridge and firewall chains when idle)')
+    .option('-f, --force', 'Do not prompt for confirmation', false)
+    .action(() => networkPrune());
+}
+
 export async function networkCreate(name: string, opts: { driver: string; subnet?: string }): Promise<void> {
+  const { createNetwork } = await engine();
   const def = await createNetwork(name, opts.driver, opts.subnet);
   process.stdout.write(`${def.id}\n`);
 }
 
 export async function networkLs(opts: { quiet: boolean }): Promise<void> {
+  const { listAllNetworks } = await engine();
+  const { formatTable } = await import('../format/table.js');
   const rows = await listAllNetworks();
   if (opts.quiet) {
     process.stdout.write(rows.map((r) => `${r.id.slice(0, 12)}\n`).join(''));
@@ -18,6 +84,7 @@ export async function networkLs(opts: { quiet: boolean }): Promise<void> {
 }
 
 export async function networkInspect(names: string[]): Promise<number> {
+  const { inspectNetwork } = await engine();
   const out: unknown[] = [];
   let code = 0;
   for (const n of names) {
@@ -34,6 +101,7 @@ export async function networkInspect(names: string[]): Promise<number> {
 }
 
 export async function networkRm(names: string[]): Promise<number> {
+  const { removeNetwork } = await engine();
   let code = 0;
   for (const n of names) {
     try {
@@ -49,20 +117,24 @@ export async function networkRm(names: string[]): Promise<number> {
 }
 
 export async function networkConnect(net: string, container: string, aliases: string[]): Promise<void> {
+  const { connectContainer } = await engine();
   await connectContainer(net, container, aliases);
 }
 
 export async function networkDisconnect(net: string, container: string): Promise<void> {
+  const { disconnectContainer } = await engine();
   await disconnectContainer(net, container);
 }
 
 export async function networkPrune(): Promise<void> {
+  const { pruneNetworks } = await engine();
   const removed = await pruneNetworks();
   if (removed.length > 0) process.stdout.write(`Deleted Networks:\n${removed.map((n) => `${n}\n`).join('')}`);
 }
 
 /** `port web` → "80/tcp -> 0.0.0.0:8080"; `port web 80` → "0.0.0.0:8080". */
 export async function portCommand(ref: string, priv?: string): Promise<number> {
+  const { portsOf } = await engine();
   const { name, ports } = await portsOf(ref);
   if (priv === undefined) {
     process.stdout.write(ports.map((b) => `${b.containerPort}/${b.proto} -> ${b.hostIp}:${b.hostPort}\n`).join(''));

@@ -1,8 +1,20 @@
-import { pull } from '../../engine/pull.js';
-import { rendererFor } from '../progress/renderer.js';
+import type { Command } from 'commander';
+
+export function definePull(program: Command): void {
+  program
+    .command('pull')
+    .description('Download an image from a registry')
+    .argument('<image>')
+    .option('-q, --quiet', 'Suppress verbose output', false)
+    .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .action(pullCommand);
+}
+
 
 /** `minibox pull [-q] [--platform os/arch] IMAGE`: Docker's progress, then the full name. */
 export async function pullCommand(image: string, opts: { quiet?: boolean; platform?: string }): Promise<void> {
+  const { pull } = await import('../../engine/pull.js');
+  const { rendererFor } = await import('../progress/renderer.js');
   const renderer = rendererFor(process.stdout, opts.quiet === true);
   try {
     const result = await pull({ image, ...(opts.platform ? { platform: opts.platform } : {}), onEvent: (e) => renderer.onEvent(e) });

@@ -1,9 +1,32 @@
-import { sampleStats, updateContainer } from '../../engine/resources.js';
-import type { ResourceFlags } from '../../container/resources.js';
-import { formatTable } from '../format/table.js';
-import { formatBytes } from '../format/bytes.js';
+import type { Command } from 'commander';
+import type { ResourceFlags } from '../../engine/resources.js';
+import { resourceFlags, resourceOptions } from './run.js';
+
+/** `update` (run's resource flags on a running container) and `stats`. */
+const engine = () => import('../../engine/resources.js');
+
+export function defineUpdate(program: Command): void {
+  resourceOptions(program.command('update').description('Update configuration of one or more containers'))
+    .argument('<container...>')
+    .action((refs: string[], opts: ResourceFlags) => updateCommand(refs, resourceFlags(opts)));
+}
+
+export function defineStats(program: Command): void {
+  program
+    .command('stats')
+    .description('Display a live stream of container(s) resource usage statistics')
+    .argument('[container...]')
+    .option('-a, --all', 'Show all containers (default shows just running)', false)
+    .option('--no-stream', 'Disable streaming stats and only pull the first result')
+    .option('--format <template>', 'Format output using a Go-template-like string ({{.Name}} {{.MemUsage}} ...)')
+    .option('--no-trunc', 'Do not truncate output')
+    .action((refs: string[], opts: { all: boolean; stream?: boolean; format?: string; trunc: boolean }) =>
+      statsCommand(refs, { all: opts.all, noStream: opts.stream === false, ...(opts.format !== undefined ? { format: opts.format } : {}), trunc: opts.trunc }),
+    );
+}
 
 export async function updateCommand(refs: string[], flags: ResourceFlags): Promise<void> {
+  const { updateContainer } = await engine();
   for (const ref of refs) {
     await updateContainer(ref, flags);
     process.stdout.write(`${ref}\n`);
@@ -19,6 +42,9 @@ export interface StatsOptions {
 
 /** docker stats' columns. Without --no-stream it redraws every second until interrupted. */
 export async function statsCommand(refs: string[], opts: StatsOptions): Promise<void> {
+  const { sampleStats } = await engine();
+  const { formatTable } = await import('../format/table.js');
+  const { formatBytes } = await import('../format/bytes.js');
   for (;;) {
     const stats = await sampleStats(refs, opts.all, opts.noStream ? 500 : 1000);
     const rows = stats.map((s) => ({

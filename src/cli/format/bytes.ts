@@ -1,19 +1,41 @@
 /**
- * Byte sizes as docker stats prints them: memory in binary units ("1.5MiB / 64MiB"),
- * I/O in decimal ones ("1.2kB / 0B"), go-units style with up to 4 significant digits.
+ * Byte sizes as go-units prints them: HumanSizeWithPrecision (decimal units, `%.<p>g`) for
+ * `images` (3 digits) and pull progress (4), and BytesSize (binary units, 4 digits) for
+ * `stats` memory. One formatter, so every command rounds the same way.
  */
-const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-const SI = ['B', 'kB', 'MB', 'GB', 'TB', 'PB'];
+const SI = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
+const IEC = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB', 'EiB', 'ZiB', 'YiB'];
 
-export function formatBytes(n: number, kind: 'iec' | 'si'): string {
-  const base = kind === 'iec' ? 1024 : 1000;
-  const units = kind === 'iec' ? IEC : SI;
-  let i = 0;
-  let v = n;
-  while (v >= base && i < units.length - 1) {
-    v /= base;
-    i++;
+/** Go's %.<p>g: shortest of fixed/exponent form, trailing zeros dropped, exponent ≥ 2 digits. */
+export function formatG(x: number, precision: number): string {
+  if (x === 0) return '0';
+  const [mant = '0', expStr = '0'] = x.toExponential(precision - 1).split('e');
+  const exp = Number(expStr);
+  if (exp < -4 || exp >= precision) {
+    const m = mant.includes('.') ? mant.replace(/\.?0+$/, '') : mant;
+    const sign = exp < 0 ? '-' : '+';
+    return `${m}e${sign}${String(Math.abs(exp)).padStart(2, '0')}`;
   }
-  const text = Number(v.toPrecision(4)).toString();
-  return `${text}${units[i]}`;
+  const fixed = x.toFixed(Math.max(0, precision - 1 - exp));
+  return fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
+}
+
+function scaled(bytes: number, base: number, units: readonly string[], precision: number): string {
+  let size = bytes;
+  let unit = 0;
+  while (size >= base && unit < units.length - 1) {
+    size /= base;
+    unit++;
+  }
+  return `${formatG(size, precision)}${units[unit]}`;
+}
+
+/** go-units HumanSizeWithPrecision: `images` uses 3 digits ("2.15MB"), progress 4 ("3.146MB"). */
+export function humanSize(bytes: number, precision = 3): string {
+  return scaled(bytes, 1000, SI, precision);
+}
+
+/** `docker stats`: memory in binary units ("1.5MiB / 64MiB"), I/O in decimal ones ("1.2kB / 0B"). */
+export function formatBytes(n: number, kind: 'iec' | 'si'): string {
+  return kind === 'iec' ? scaled(n, 1024, IEC, 4) : scaled(n, 1000, SI, 4);
 }

@@ -1,13 +1,16 @@
 /**
- * Docker's tables: columns padded to the widest cell and separated by three spaces, the
- * last column unpadded.
+ * Docker's tables: text/tabwriter with padding 3: every column but the last is as wide as
+ * its widest cell plus three spaces, and at least `minWidth` (Docker's `images` formatter
+ * uses 10); the last column is unpadded. The first row is the header.
  */
-export function formatTable(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i] ?? 0)))
-      .join('   ')
-      .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n') + '\n';
+export function formatTable(header: string[], rows: string[][], opts: { minWidth?: number } = {}): string {
+  const all = [header, ...rows];
+  const minWidth = opts.minWidth ?? 0;
+  const widths: number[] = [];
+  for (const row of all) {
+    row.slice(0, -1).forEach((cell, i) => {
+      widths[i] = Math.max(widths[i] ?? 0, minWidth, cell.length + 3);
+    });
+  }
+  return all.map((row) => row.map((cell, i) => (i < row.length - 1 ? cell.padEnd(widths[i] ?? 0) : cell)).join('') + '\n').join('');
 }

@@ -1,5 +1,5 @@
-import { formatG } from '../../image/format.js';
-import type { PullEvent } from '../../image/pull/events.js';
+import { humanSize } from '../format/bytes.js';
+import type { PullEvent } from '../../engine/pull.js';
 
 /**
  * Docker's pull progress text (moby's jsonmessage.JSONProgress.String): go-units
@@ -7,17 +7,9 @@ import type { PullEvent } from '../../image/pull/events.js';
  * `[====>   ] ` when the terminal is wider than 110 columns, `%8v/%v` sizes, and the time
  * left when wider than 50.
  */
-const UNITS = ['B', 'kB', 'MB', 'GB', 'TB', 'PB', 'EB', 'ZB', 'YB'];
-
 /** go-units HumanSize (HumanSizeWithPrecision(size, 4)). */
 export function progressSize(bytes: number): string {
-  let size = bytes;
-  let unit = 0;
-  while (size >= 1000 && unit < UNITS.length - 1) {
-    size /= 1000;
-    unit++;
-  }
-  return `${formatG(size, 4)}${UNITS[unit]}`;
+  return humanSize(bytes, 4);
 }
 
 export const BAR_WIDTH = 50;

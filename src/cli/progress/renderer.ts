@@ -1,4 +1,4 @@
-import type { PullEvent } from '../../image/pull/events.js';
+import type { PullEvent } from '../../engine/pull.js';
 import { layerLine, messageLine, progressText } from './format.js';
 
 /**

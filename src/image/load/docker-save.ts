@@ -1,11 +1,12 @@
 import path from 'node:path';
 import { MiniboxError } from '../../util/errors.js';
+import { expectObject, optStringArray, reqString } from '../../util/json.js';
 import { sniffCompression, type LayerCompression } from '../../layer/unpack.js';
 import { parseImageConfig } from '../config.js';
-import { sha256Of } from '../digest.js';
-import { normalizeReference } from '../reference.js';
+import { sha256Of } from '../../oci-format/digest.js';
+import { normalizeReference } from '../../oci-format/reference.js';
 import { chainIds } from '../snapshots.js';
-import { MT, parseDockerSaveManifest, type DockerSaveEntry } from '../oci.js';
+import { MEDIA_TYPES } from '../../oci-format/media-types.js';
 import { memberExists, memberPath, parseJsonBytes, readSmallFile } from './member.js';
 import type { ImageLayer, Staging, StagedImage } from './staging.js';
 
@@ -21,7 +22,25 @@ export async function isDockerSave(root: string): Promise<boolean> {
   return memberExists(path.join(root, 'manifest.json'));
 }
 
-const MEDIA_TYPES: Record<LayerCompression, string> = { none: MT.ociLayer, gzip: MT.ociLayerGzip, zstd: MT.ociLayerZstd };
+export interface DockerSaveEntry {
+  config: string; // path inside the archive
+  repoTags: string[];
+  layers: string[]; // paths inside the archive, bottom → top
+}
+
+/** manifest.json, validated: it comes from a file the user handed us. */
+export function parseDockerSaveManifest(json: unknown): DockerSaveEntry[] {
+  const what = 'docker save manifest.json';
+  if (!Array.isArray(json)) throw new MiniboxError(`invalid ${what}: expected an array`);
+  return json.map((entry, i) => {
+    const o = expectObject(entry, `${what} [${i}]`);
+    const layers = optStringArray(o, 'Layers', what);
+    if (!layers) throw new MiniboxError(`invalid ${what}: entry ${i} has no "Layers"`);
+    return { config: reqString(o, 'Config', what), repoTags: optStringArray(o, 'RepoTags', what) ?? [], layers };
+  });
+}
+
+const LAYER_MEDIA_TYPE: Record<LayerCompression, string> = { none: MEDIA_TYPES.ociLayer, gzip: MEDIA_TYPES.ociLayerGzip, zstd: MEDIA_TYPES.ociLayerZstd };
 
 /** The digest a member's file name promises: `<hex>.json`, `blobs/sha256/<hex>`, or none (`<id>/layer.tar`). */
 function digestFromName(rel: string): string | undefined {
@@ -42,7 +61,7 @@ async function stageLayers(root: string, input: string, entry: DockerSaveEntry, 
     if (compression === 'none' && blob.digest !== diffId) {
       throw new MiniboxError(`digest mismatch for layer ${diffId} (${rel}): got ${blob.digest}`);
     }
-    layers.push({ blob, mediaType: MEDIA_TYPES[compression], compression, diffId, chainId: chains[i] ?? '' });
+    layers.push({ blob, mediaType: LAYER_MEDIA_TYPE[compression], compression, diffId, chainId: chains[i] ?? '' });
   }
   return layers;
 }
@@ -51,8 +70,8 @@ async function stageLayers(root: string, input: string, entry: DockerSaveEntry, 
 function synthesizeManifest(config: { digest: string; size: number }, layers: ImageLayer[]): Buffer {
   const manifest = {
     schemaVersion: 2,
-    mediaType: MT.ociManifest,
-    config: { mediaType: MT.ociConfig, digest: config.digest, size: config.size },
+    mediaType: MEDIA_TYPES.ociManifest,
+    config: { mediaType: MEDIA_TYPES.ociConfig, digest: config.digest, size: config.size },
     layers: layers.map((l) => ({ mediaType: l.mediaType, digest: l.blob.digest, size: l.blob.size })),
   };
   return Buffer.from(JSON.stringify(manifest));
@@ -74,7 +93,7 @@ async function stageEntry(root: string, input: string, entry: DockerSaveEntry, s
   return {
     names: entry.repoTags.map((t) => normalizeReference(t)),
     manifest: await staging.blobFromBytes(manifestBytes, { digest: sha256Of(manifestBytes) }),
-    manifestMediaType: MT.ociManifest,
+    manifestMediaType: MEDIA_TYPES.ociManifest,
     config,
     parsedConfig,
     layers,

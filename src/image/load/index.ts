@@ -7,7 +7,7 @@ import { isDockerSave, stageDockerSave } from './docker-save.js';
 import { isOciLayout, stageOciLayout } from './oci-layout.js';
 import { Staging, type StagedImage } from './staging.js';
 import { commitImages, type LoadResult } from './commit.js';
-import { defaultLayerFs, type LayerFs } from '../layer-fs.js';
+import type { LayerFs } from '../../layer/syscalls.js';
 import { removeStaleScratch, scratchName } from '../tmp-dirs.js';
 
 export type { LoadResult } from './commit.js';
@@ -37,7 +37,7 @@ async function stageFrom(root: string, input: string, staging: Staging): Promise
   throw new MiniboxError(`${input}: not an image: found neither manifest.json (docker save) nor oci-layout and index.json (OCI layout)`);
 }
 
-export async function loadImages(paths: StatePaths, input: string, layerFs: LayerFs | undefined = defaultLayerFs()): Promise<LoadResult[]> {
+export async function loadImages(paths: StatePaths, input: string, layerFs?: LayerFs): Promise<LoadResult[]> {
   const kind = await inputKind(input);
   await removeStaleScratch(paths).catch(() => undefined); // what killed loads and pulls left
   const dir = path.join(paths.tmp, scratchName('load'));

@@ -3,13 +3,12 @@ import { MiniboxError } from '../../util/errors.js';
 import { expectObject, optString } from '../../util/json.js';
 import { compressionOf } from '../../layer/unpack.js';
 import { parseImageConfig } from '../config.js';
-import { digestHex, sha256Of } from '../digest.js';
-import { isBareTag, normalizeReference } from '../reference.js';
+import { digestHex, sha256Of } from '../../oci-format/digest.js';
+import { isBareTag, normalizeReference } from '../../oci-format/reference.js';
+import { hostPlatform, type Descriptor } from '../../oci-format/descriptor.js';
+import { manifestMediaType, parseImageIndex, parseImageManifest, type ImageIndex, type ImageManifest } from '../../oci-format/manifest.js';
+import { ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, isIndexMediaType, MEDIA_TYPES } from '../../oci-format/media-types.js';
 import { chainIds } from '../snapshots.js';
-import {
-  ANNOTATION_IMAGE_NAME, ANNOTATION_REF_NAME, hostPlatform, isIndexDocument, parseIndex, parseManifest,
-  type Descriptor, type OciManifest,
-} from '../oci.js';
 import { memberExists, parseJsonBytes, readSmallFile } from './member.js';
 import type { ImageLayer, Staging, StagedImage } from './staging.js';
 
@@ -58,6 +57,13 @@ export function namesFromAnnotations(annotations: Record<string, string>): strin
   }
 }
 
+// Layouts on disk were always read without requiring schemaVersion; kept so.
+const LENIENT = { requireSchemaVersion: false };
+
+function parseIndexFile(json: unknown, what = 'image index'): ImageIndex {
+  return parseImageIndex(json, MEDIA_TYPES.ociIndex, LENIENT, what);
+}
+
 function pickPlatform(manifests: Descriptor[], digest: string): Descriptor {
   const want = hostPlatform();
   const images = manifests.filter((m) => m.platform?.os !== 'unknown'); // skips attestation manifests
@@ -71,13 +77,13 @@ function pickPlatform(manifests: Descriptor[], digest: string): Descriptor {
 }
 
 /** Follow index → (index →) manifest down to the image manifest for this host. */
-async function resolveManifest(root: string, desc: Descriptor, depth = 0): Promise<{ desc: Descriptor; bytes: Buffer; manifest: OciManifest }> {
+async function resolveManifest(root: string, desc: Descriptor, depth = 0): Promise<{ desc: Descriptor; bytes: Buffer; manifest: ImageManifest }> {
   if (depth > MAX_NESTING) throw new MiniboxError(`image index nested too deeply at ${desc.digest}`);
   const { bytes, json } = await readVerified(root, desc, 'manifest');
-  if (isIndexDocument(json, desc.mediaType)) {
-    return resolveManifest(root, pickPlatform(parseIndex(json).manifests, desc.digest), depth + 1);
+  if (isIndexMediaType(manifestMediaType(json, desc.mediaType))) {
+    return resolveManifest(root, pickPlatform(parseIndexFile(json).manifests, desc.digest), depth + 1);
   }
-  return { desc, bytes, manifest: parseManifest(json) };
+  return { desc, bytes, manifest: parseImageManifest(json, MEDIA_TYPES.ociManifest, LENIENT) };
 }
 
 async function stageImage(root: string, top: Descriptor, staging: Staging): Promise<StagedImage> {
@@ -109,7 +115,7 @@ export async function stageOciLayout(root: string, staging: Staging): Promise<St
   const layoutJson = expectObject(parseJsonBytes(await readSmallFile(path.join(root, 'oci-layout'), 'oci-layout'), 'oci-layout'), 'oci-layout');
   const version = optString(layoutJson, 'imageLayoutVersion', 'oci-layout');
   if (version !== undefined && !version.startsWith('1.')) throw new MiniboxError(`unsupported OCI image layout version ${version}`);
-  const index = parseIndex(parseJsonBytes(await readSmallFile(path.join(root, 'index.json'), 'index.json'), 'index.json'), 'index.json');
+  const index = parseIndexFile(parseJsonBytes(await readSmallFile(path.join(root, 'index.json'), 'index.json'), 'index.json'), 'index.json');
   if (index.manifests.length === 0) throw new MiniboxError('index.json lists no images');
   const out: StagedImage[] = [];
   for (const top of index.manifests) out.push(await stageImage(root, top, staging));

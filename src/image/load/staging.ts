@@ -6,7 +6,7 @@ import type { ImageConfig } from '../config.js';
 import type { LayerCompression } from '../../layer/unpack.js';
 import { blobPath, commitBlob, hasBlob, stageBlob, stageBlobCopy, stageBlobFile, type Expect, type StagedBlob } from '../blobs.js';
 import { commitSnapshot, discardSnapshot, hasSnapshot, stageSnapshot, type StagedSnapshot } from '../snapshots.js';
-import type { LayerFs } from '../layer-fs.js';
+import type { LayerFs } from '../../layer/syscalls.js';
 
 /**
  * One load's scratch state. Everything the load brings is verified into the staging dir

@@ -5,7 +5,7 @@ import type { LayerCompression } from '../../layer/unpack.js';
 import type { StatePaths } from '../../util/paths.js';
 import { MiniboxError, describe } from '../../util/errors.js';
 import { stageBlob, type StagedBlob } from '../blobs.js';
-import type { LayerFs } from '../layer-fs.js';
+import type { LayerFs } from '../../layer/syscalls.js';
 import { discardSnapshot, stageSnapshotFrom, type StagedSnapshot } from '../snapshots.js';
 import type { LayerStatus } from './events.js';
 import { zstdDecompressor } from '../../layer/zstd.js';

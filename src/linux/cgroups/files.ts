@@ -39,18 +39,28 @@ export function ensureDir(dir: string): void {
   mkdirSync(dir, { recursive: true });
 }
 
+/**
+ * How long a cgroup rmdir is retried on EBUSY: the kernel refuses it until the last task of
+ * the cgroup is reaped, which takes milliseconds after the container's exit; ~2 s covers a
+ * loaded host. One policy with the C side: the detached monitor removes its container's
+ * cgroups itself (native-shim/src/monitor/cgroup_remove.c, same constant names and values);
+ * this side removes them after foreground runs, failed starts and `rm`.
+ */
+const CGROUP_RMDIR_TRIES = 200;
+const CGROUP_RMDIR_INTERVAL_MS = 10;
+
 /** rmdir a cgroup, retrying EBUSY while the kernel finishes reaping its last tasks. */
 export async function removeDir(dir: string): Promise<void> {
-  for (let i = 0; ; i++) {
+  for (let attempt = 1; ; attempt++) {
     try {
       if (existsSync(dir)) rmdirSync(dir);
       return;
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return;
-      if (errnoCode(err) !== 'EBUSY' || i >= 200) {
+      if (errnoCode(err) !== 'EBUSY' || attempt >= CGROUP_RMDIR_TRIES) {
         throw new MiniboxError(`cgroup: remove ${dir}: ${errnoMessage(err)}`, 125, { cause: err });
       }
-      await new Promise((r) => setTimeout(r, 10));
+      await new Promise((r) => setTimeout(r, CGROUP_RMDIR_INTERVAL_MS));
     }
   }
 }

@@ -1,7 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
 import { MiniboxError } from '../../util/errors.js';
 import { CommandError, runCommand } from '../../util/command.js';
-import type { PortBinding } from './ports.js';
+import { enableForwarding, restoreForwarding } from './ip-forward.js';
 
 /**
  * minibox's firewall rules, through the iptables commands as Docker does, in chains of
@@ -15,7 +14,8 @@ import type { PortBinding } from './ports.js';
  *
  * Rules are written exactly as iptables-save prints them, so "is it there?" is a string
  * compare. Each change is one iptables-restore --noflush batch (all or nothing). Callers hold
- * the store's network lock.
+ * the store's network lock. `forwardMemo` is the file keeping the host's ip_forward from
+ * before minibox (see ip-forward.ts).
  */
 export const NAT_CHAIN = 'MINIBOX';
 const POST_CHAIN = 'MINIBOX-POSTROUTING';
@@ -40,7 +40,15 @@ function networkRules(bridge: string, subnet: string): { nat: string[]; filter: 
   };
 }
 
-export function portRule(b: PortBinding, ip: string, tag: string): string {
+/** A published port as the DNAT rule needs it (network/port-specs.ts's PortBinding). */
+export interface DnatPort {
+  hostIp: string; // '0.0.0.0' = every local address
+  hostPort: number;
+  containerPort: number;
+  proto: 'tcp' | 'udp';
+}
+
+export function portRule(b: DnatPort, ip: string, tag: string): string {
   const dest = b.hostIp && b.hostIp !== '0.0.0.0' ? `-d ${b.hostIp}/32 ` : '';
   return `-A ${NAT_CHAIN} ${dest}-p ${b.proto} -m ${b.proto} --dport ${b.hostPort} -m comment --comment ${tag} -j DNAT --to-destination ${ip}:${b.containerPort}`;
 }
@@ -92,14 +100,14 @@ async function tryRestore(batch: Record<string, string[]>): Promise<boolean> {
 }
 
 /** Chains, jumps and the bridge's own rules, each added only when missing. */
-export async function setupNetworkFirewall(bridge: string, subnet: string): Promise<void> {
+export async function setupNetworkFirewall(bridge: string, subnet: string, forwardMemo: string): Promise<void> {
   const rules = networkRules(bridge, subnet);
   const fresh = {
     nat: [`-N ${NAT_CHAIN}`, `-N ${POST_CHAIN}`, ...JUMPS.nat, ...rules.nat],
     filter: [`-N ${FWD_CHAIN}`, ...JUMPS.filter, ...rules.filter],
   };
   if (await tryRestore(fresh)) {
-    enableForwarding();
+    enableForwarding(forwardMemo);
     return;
   }
   const saved = await saveRules();
@@ -111,20 +119,20 @@ export async function setupNetworkFirewall(bridge: string, subnet: string): Prom
   batch.nat.push(...[...JUMPS.nat, ...rules.nat].filter((r) => !nat.includes(r)));
   batch.filter.push(...[...JUMPS.filter, ...rules.filter].filter((r) => !filter.includes(r)));
   await restore(batch);
-  enableForwarding();
+  enableForwarding(forwardMemo);
 }
 
 const deletion = (line: string) => `-D ${line.slice(3)}`;
 
 /** Remove these bridges' rules; with lastNetwork also the jumps and the chains themselves. */
-export async function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean): Promise<void> {
+export async function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean, forwardMemo: string): Promise<void> {
   // the last network: the jumps we added and our chains (with whatever is in them) go
   const everything = {
     nat: [...JUMPS.nat.map(deletion), ...[NAT_CHAIN, POST_CHAIN].flatMap((c) => [`-F ${c}`, `-X ${c}`])],
     filter: [...JUMPS.filter.map(deletion), `-F ${FWD_CHAIN}`, `-X ${FWD_CHAIN}`],
   };
   if (lastNetwork && (await tryRestore(everything))) {
-    restoreForwarding();
+    restoreForwarding(forwardMemo);
     return;
   }
   const saved = await saveRules();
@@ -140,42 +148,16 @@ export async function teardownNetworkFirewall(bridges: string[], lastNetwork: bo
     batch[table] = [...jumps.map(deletion), ...ours.filter((c) => hasChain(lines, c)).flatMap((c) => [`-F ${c}`, `-X ${c}`])];
   }
   await restore(batch);
-  if (lastNetwork) restoreForwarding();
+  if (lastNetwork) restoreForwarding(forwardMemo);
 }
 
-export async function addPortRules(rules: string[]): Promise<void> {
-  await restore({ nat: rules });
+/** DNAT rules for a container's published ports, tagged so removePortRules finds them. */
+export async function addPortRules(ports: DnatPort[], ip: string, tag: string): Promise<void> {
+  await restore({ nat: ports.map((b) => portRule(b, ip, tag)) });
 }
 
 /** Delete the DNAT rules carrying this tag (a container's), whatever else changed meanwhile. */
 export async function removePortRules(tag: string): Promise<void> {
   const nat = (await saveRules()).get('nat') ?? [];
   await restore({ nat: nat.filter((l) => l.startsWith(`-A ${NAT_CHAIN} `) && l.includes(`--comment ${tag} `)).map(deletion) });
-}
-
-const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
-let forwardFile = ''; // set by the engine: where the value found before minibox is remembered
-
-export function setForwardingMemo(file: string): void {
-  forwardFile = file;
-}
-
-/** Routing for the containers' outbound traffic, as Docker does; the old value is kept. */
-function enableForwarding(): void {
-  const now = readFileSync(IP_FORWARD, 'utf8').trim();
-  if (now === '1') return;
-  if (forwardFile) writeFileSync(forwardFile, now);
-  writeFileSync(IP_FORWARD, '1');
-}
-
-function restoreForwarding(): void {
-  if (!forwardFile) return;
-  try {
-    const before = readFileSync(forwardFile, 'utf8').trim();
-    if (before !== '0') return;
-    writeFileSync(IP_FORWARD, before);
-    writeFileSync(forwardFile, '');
-  } catch {
-    // minibox did not change it
-  }
 }

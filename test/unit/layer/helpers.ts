@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
-import type { LayerFs } from '../../../src/layer/layer-fs.js';
+import type { LayerFs } from '../../../src/layer/syscalls.js';
 
 export interface Spec {
   name: string;

@@ -1,8 +1,8 @@
 import { Response, type RequestInit } from 'node-fetch';
 import { describe, expect, it, vi } from 'vitest';
-import { sha256Of } from '../../../src/image/digest.js';
+import { sha256Of } from '../../../src/oci-format/digest.js';
 import { RegistryClient } from '../../../src/registry/client.js';
-import { MEDIA_TYPES } from '../../../src/registry/types.js';
+import { MEDIA_TYPES } from '../../../src/oci-format/media-types.js';
 
 /**
  * The client against a scripted fake server (fetchImpl): the parts whose behaviour is about

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { isAttestation, normalizePlatform, platformCandidates } from '../../../src/registry/platform.js';
-import { MEDIA_TYPES, parseImageIndex, type Descriptor, type Platform } from '../../../src/registry/types.js';
+import { MEDIA_TYPES } from '../../../src/oci-format/media-types.js';
+import { parseImageIndex } from '../../../src/oci-format/manifest.js';
+import type { Descriptor, Platform } from '../../../src/oci-format/descriptor.js';
 
 const hex = (n: number): string => `sha256:${n.toString(16).padStart(64, '0')}`;
 function entry(n: number, platform?: Platform, annotations: Record<string, string> = {}, mediaType: string = MEDIA_TYPES.ociManifest): Descriptor {

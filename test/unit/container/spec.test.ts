@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildSpec, limitsOf, lowerDirsOf, mergeResources, ociResources, type SpecInput } from '../../../src/container/spec.js';
+import { parseOciSpec, readSpec, writeSpec } from '../../../src/container/spec-read.js';
+
+/** config.json as buildSpec writes it (runtime-spec config.md field names) and as readSpec reads it back. */
+const ID = 'f'.repeat(64);
+const INPUT: SpecInput = {
+  id: ID,
+  process: { args: ['/bin/sh', '-c', 'echo hi'], env: ['PATH=/bin', 'HOSTNAME=web'], cwd: '/app' },
+  hostname: 'web',
+  terminal: true,
+  imageRef: 'docker.io/library/busybox:latest',
+  imageId: `sha256:${'1'.repeat(64)}`,
+  lowerDirs: ['/var/lib/minibox/snapshots/aaa', '/var/lib/minibox/snapshots/bbb'],
+  limits: { memory: 67108864, memorySwap: 134217728, cpuQuota: 50000, cpuPeriod: 100000, cpusetCpus: '0-1', pids: 64 },
+};
+
+describe('buildSpec', () => {
+  const spec = buildSpec(INPUT);
+
+  it('puts the process, terminal and root user where the runtime spec has them', () => {
+    expect(spec.ociVersion).toBe('1.0.2');
+    expect(spec.process).toEqual({ terminal: true, user: { uid: 0, gid: 0 }, args: ['/bin/sh', '-c', 'echo hi'], env: ['PATH=/bin', 'HOSTNAME=web'], cwd: '/app' });
+    expect(spec.root).toEqual({ path: 'rootfs', readonly: false });
+    expect(spec.hostname).toBe('web');
+  });
+
+  it('describes the namespaces, the cgroup path and the limits in linux.resources', () => {
+    expect(spec.linux.namespaces.map((n) => n.type)).toEqual(['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup']);
+    expect(spec.linux.cgroupsPath).toBe(`/minibox/${ID}`);
+    expect(spec.linux.resources).toEqual({
+      memory: { limit: 67108864, swap: 134217728 },
+      cpu: { quota: 50000, period: 100000, cpus: '0-1' },
+      pids: { limit: 64 },
+    });
+  });
+
+  it('lists the standard mounts in order', () => {
+    expect(spec.mounts.map((m) => `${m.type}:${m.destination}`)).toEqual([
+      'proc:/proc', 'tmpfs:/dev', 'devpts:/dev/pts', 'tmpfs:/dev/shm', 'mqueue:/dev/mqueue', 'sysfs:/sys',
+    ]);
+    expect(spec.mounts[5]?.options).toContain('ro');
+  });
+
+  it('annotates the image and the layers, bottom → top, so the rootfs can be rebuilt from the file', () => {
+    expect(spec.annotations).toEqual({
+      'org.opencontainers.image.ref.name': 'docker.io/library/busybox:latest',
+      'io.minibox.image.id': `sha256:${'1'.repeat(64)}`,
+      'io.minibox.rootfs.lower': '/var/lib/minibox/snapshots/aaa:/var/lib/minibox/snapshots/bbb',
+    });
+    expect(lowerDirsOf(spec)).toEqual(INPUT.lowerDirs);
+  });
+
+  it('writes no resources for no limits', () => {
+    expect(buildSpec({ ...INPUT, limits: {} }).linux.resources).toEqual({});
+  });
+});
+
+describe('limits and linux.resources', () => {
+  it('limitsOf inverts ociResources', () => {
+    const all = { memory: 1, memorySwap: 2, memoryReservation: 3, cpuShares: 4, cpuQuota: 5, cpuPeriod: 6, cpusetCpus: '1', pids: 7 };
+    expect(limitsOf(ociResources(all))).toEqual(all);
+  });
+
+  it('update merges kind by kind: a new memory limit keeps the recorded swap and the cpu limits', () => {
+    const current = ociResources({ memory: 100, memorySwap: 200, cpuShares: 512 });
+    expect(mergeResources(current, ociResources({ memory: 50 }))).toEqual({ memory: { limit: 50, swap: 200 }, cpu: { shares: 512 } });
+  });
+});
+
+describe('readSpec', () => {
+  it('reads back what was written', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'spec-test-'));
+    try {
+      const spec = buildSpec(INPUT);
+      await writeSpec(dir, spec);
+      expect(await readSpec(dir)).toEqual(spec);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects a file that is not a container spec, naming what is wrong', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'spec-test-'));
+    try {
+      writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ ...buildSpec(INPUT), process: { args: 'sh' } }));
+      await expect(readSpec(dir)).rejects.toThrow('invalid config.json process: "args" must be an array of strings');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['no process', { root: { path: 'rootfs' }, linux: {}, ociVersion: '1' }, 'invalid config.json process: expected a JSON object'],
+    ['a number as hostname', { ...buildSpec(INPUT), hostname: 5 }, '"hostname" must be a string'],
+    ['a string memory limit', { ...buildSpec(INPUT), linux: { ...buildSpec(INPUT).linux, resources: { memory: { limit: '1g' } } } }, '"limit" must be a number'],
+    ['a non-string annotation', { ...buildSpec(INPUT), annotations: { a: 1 } }, '"a" must be a string'],
+  ])('rejects %s', (_what, json, message) => {
+    expect(() => parseOciSpec(json)).toThrow(message);
+  });
+});

@@ -20,8 +20,9 @@ fi
 # qemu/kernel pieces: the cgroup v2 test lane.
 PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils
   openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd)
-# Reference tools for `npm run bench` only (not needed by minibox or its tests).
-BENCH_PACKAGES=(skopeo umoci podman)
+# Reference tools for `npm run bench` only (not needed by minibox or its tests). runc: podman's
+# runtime here (crun 1.8 refuses this hybrid host; --no-install-recommends leaves both out).
+BENCH_PACKAGES=(skopeo umoci podman runc)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

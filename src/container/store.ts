@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 export function newContainerId(): string {
   return randomBytes(32).toString('hex');
 }
-import type { StatePaths } from '../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { withLock } from '../linux/file-lock.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { MiniboxError } from '../util/errors.js';
@@ -55,7 +55,8 @@ export async function createContainer(paths: StatePaths, req: NewContainer): Pro
     const name = wanted ?? generateName(taken);
     const dirs = containerDirs(paths, id);
     try {
-      await fs.mkdir(dirs.dir, { recursive: true, mode: 0o700 });
+      ensureStoreDir(paths, paths.containers); // 0700: upper dirs hold whatever containers made (util/paths.ts)
+      await fs.mkdir(dirs.dir, { mode: 0o700 });
       // the overlay's root directory takes the upper dir's mode: keep it 0755 like an image root
       for (const d of [dirs.upper, dirs.work, dirs.rootfs]) await fs.mkdir(d, { mode: 0o755 });
       await writeJsonAtomic(path.join(dirs.dir, 'config.json'), req.spec(id, name));

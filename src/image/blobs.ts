@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
-import type { StatePaths } from '../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { digestFile, digestHex } from '../oci-format/digest.js';
 import { scratchName } from './tmp-dirs.js';
@@ -121,6 +121,7 @@ export async function commitBlob(paths: StatePaths, staged: StagedBlob): Promise
 /** Stage and commit in one go, for callers with a single blob (staging under tmp/). */
 export async function writeBlob(paths: StatePaths, source: Readable, expect: Expect = {}): Promise<StagedBlob> {
   const dir = path.join(paths.tmp, scratchName('blob'));
+  ensureStoreDir(paths, paths.tmp);
   try {
     const staged = await stageBlob(dir, source, expect);
     await commitBlob(paths, staged);

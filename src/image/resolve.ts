@@ -1,5 +1,5 @@
 import { fsNow as fs } from '../util/fs-now.js';
-import type { StatePaths } from '../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { parseImageConfig, type ImageConfig } from './config.js';
 import { readBlobText } from './blobs.js';
@@ -87,6 +87,7 @@ export async function resolveImageForRun(
   }
   const config = parseImageConfig(JSON.parse(await readBlobText(paths, record.id)) as unknown);
   const snapshotDirs = record.layers.map((l) => snapshotDir(paths, l.chainId));
+  ensureStoreDir(paths, paths.snapshots); // a store an older minibox left 0755 is closed by its next run
   for (const dir of snapshotDirs) await requireDir(dir, `image ${displayName(ref)}`);
   return { ref: found.ref ?? ref, imageId: record.id, config, snapshotDirs };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
-import type { StatePaths } from '../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
 import { unpackLayer, type LayerCompression } from '../layer/unpack.js';
 import { digestHex, sha256Of } from '../oci-format/digest.js';
@@ -72,7 +72,10 @@ export async function stageSnapshotFrom(
   // the owner in the name lets a later load/pull remove it should this process be killed
   const tmpDir = `${snapshotDir(paths, src.chainId)}.${scratchName('tmp')}`;
   try {
-    await fs.mkdir(paths.snapshots, { recursive: true });
+    // snapshots/ is 0700 (util/paths.ts): what a layer brings, setuid files and device
+    // nodes included, is never reachable by another user; the layer root itself is 0755,
+    // the mode an image's / has.
+    ensureStoreDir(paths, paths.snapshots);
     await fs.mkdir(tmpDir, { mode: 0o755 });
     const result = await unpackLayer(open(), src.compression, tmpDir, src.layerFs ? { fs: src.layerFs } : undefined);
     if (result.diffId !== src.diffId) {

@@ -4,6 +4,7 @@ import { type LayerFs, NativeBindingMissing, S_IFBLK, S_IFCHR, S_IFIFO } from '.
 import { type RootResolver, cleanName } from './root-path.js';
 import type { TarEntry, TarReader } from './tar-reader.js';
 import type { FileJob, WritePool } from './write-pool.js';
+import { filterXattrs } from './xattr-policy.js';
 
 /**
  * Applying single tar entries to disk. All filesystem calls here are synchronous, as in
@@ -58,6 +59,7 @@ function atimeOf(e: TarEntry): number {
 
 /** Apply one entry whose header has just been read; consumes its body from `reader`. */
 export async function applyEntry(ctx: ApplyContext, reader: TarReader, e: TarEntry): Promise<void> {
+  if (e.xattrs !== undefined) e.xattrs = filterXattrs(e.xattrs, (name) => dropXattr(ctx, e, name));
   const parts = cleanName(e.name);
   const base = parts.pop();
   // The layer root itself ("./") is left alone, as containerd does: its owner and mode
@@ -91,6 +93,11 @@ export async function applyEntry(ctx: ApplyContext, reader: TarReader, e: TarEnt
   }
   await reader.body(e.size, null);
   if (e.type !== 'link') await applyXattrs(ctx, e, path);
+}
+
+function dropXattr(ctx: ApplyContext, e: TarEntry, name: string): void {
+  ctx.stats.skipped++;
+  ctx.warn(`dropped xattr ${name} on "${e.name}": not accepted from a layer`);
 }
 
 /** Before resolving: kinds that always wait, and parents not yet known to be plain directories. */

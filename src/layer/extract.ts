@@ -4,6 +4,7 @@ import type { Readable } from 'node:stream';
 import { MiniboxError, errnoCode } from '../util/errors.js';
 import { type ApplyContext, applyEntry } from './apply.js';
 import { type LayerFs, missingLayerFs } from './syscalls.js';
+import { type LayerLimits, layerLimitsFromEnv, tooManyEntries } from './limits.js';
 import { RootResolver } from './root-path.js';
 import { TarReader } from './tar-reader.js';
 import type { WritePool } from './write-pool.js';
@@ -29,6 +30,8 @@ export interface ExtractOptions {
    * DEFAULT_WORKERS.
    */
   workers?: number;
+  /** Caps on the uncompressed tar's size and entry count; default: limits.ts's, as the environment sets them. */
+  limits?: LayerLimits;
 }
 
 /**
@@ -78,6 +81,7 @@ export async function extractChunks(
   let pool: WritePool | null = null;
   try {
     await checkRoot(abs);
+    const limits = options.limits ?? layerLimitsFromEnv();
     const workers = options.workers ?? DEFAULT_WORKERS;
     // Loaded only when asked for: most extractions never start a writer thread.
     pool = workers > 0 ? new (await import('./write-pool.js')).WritePool(workers) : null;
@@ -105,9 +109,9 @@ export async function extractChunks(
               return source.next();
             },
           };
-    const reader = new TarReader(input, release);
+    const reader = new TarReader(input, release, limits.maxBytes);
     for (let e = await reader.next(); e !== null; e = await reader.next()) {
-      ctx.stats.entries++;
+      if (++ctx.stats.entries > limits.maxEntries) throw tooManyEntries(limits.maxEntries);
       await applyEntry(ctx, reader, e);
     }
     await reader.drain();

@@ -1,4 +1,6 @@
 import { MiniboxError, describe } from '../util/errors.js';
+import { tooManyBytes } from './limits.js';
+import { paxNumber } from './pax-number.js';
 
 /**
  * A purpose-built streaming tar parser (ustar, GNU long names, PAX). We do not use
@@ -43,15 +45,18 @@ export class TarReader {
   private ended = false;
   private pos = 0; // absolute offset of the next unread byte, for error messages
   private retired: Buffer[] = []; // chunks fully consumed, not yet handed to `release`
+  private pulled = 0; // bytes taken from the source so far, against maxBytes
 
   /**
    * `release`, if given, gets back every input chunk once nothing refers to it any more:
    * at the next pull, by when the synchronous users of its subarrays (body sinks, header
    * decoding) are done. Meta entries are copied, as they outlive the chunk.
+   * More than `maxBytes` of input fails (limits.ts), as does an entry announcing more.
    */
   constructor(
     private readonly source: AsyncIterator<unknown>,
     private readonly release?: (chunk: Buffer) => void,
+    private readonly maxBytes = Infinity,
   ) {}
 
   /** Pull one more chunk; false at end of input. */
@@ -76,6 +81,8 @@ export class TarReader {
     if (!(chunk instanceof Uint8Array)) throw new MiniboxError('layer stream yielded a non-binary chunk');
     const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
     if (buf.length > 0) {
+      this.pulled += buf.length;
+      if (this.pulled > this.maxBytes) throw tooManyBytes(this.maxBytes);
       this.chunks.push(buf);
       this.buffered += buf.length;
     }
@@ -142,6 +149,7 @@ export class TarReader {
       if (isZeroBlock(block)) return null;
       const raw = decodeHeader(block, this.pos - BLOCK);
       if (raw.flag === 'x' || raw.flag === 'g' || raw.flag === 'L' || raw.flag === 'K') {
+        if (this.pos + raw.size > this.maxBytes) throw tooManyBytes(this.maxBytes);
         if (raw.size > MAX_META_SIZE) throw new MiniboxError(`tar meta header of ${raw.size} bytes is too large`);
         const view = await this.readExact(raw.size);
         if (view === null) throw this.truncated();
@@ -154,7 +162,10 @@ export class TarReader {
         else if (raw.flag === 'K') longLink = cString(data);
         continue;
       }
-      return finishEntry(raw, pax, longName, longLink);
+      const e = finishEntry(raw, pax, longName, longLink);
+      // before reading any of the body: a bomb's one huge entry stops here
+      if (this.pos + e.size > this.maxBytes) throw tooManyBytes(this.maxBytes);
+      return e;
     }
   }
 
@@ -240,8 +251,9 @@ function cString(buf: Buffer, start = 0, len = buf.length - start): string {
 function parseNumber(buf: Buffer, start: number, len: number, field: string, at: number): number {
   const first = buf[start] ?? 0;
   if (first & 0x80) {
-    if (first === 0xff) throw new MiniboxError(`tar header at byte ${at}: negative ${field}`);
-    let value = first & 0x7f;
+    // two's complement below the marker bit: 0x40 set is a negative number
+    if (first & 0x40) throw new MiniboxError(`tar header at byte ${at}: negative ${field}`);
+    let value = first & 0x3f;
     for (let i = start + 1; i < start + len; i++) value = value * 256 + (buf[i] ?? 0);
     if (!Number.isSafeInteger(value)) throw new MiniboxError(`tar header at byte ${at}: ${field} too large`);
     return value;
@@ -328,14 +340,6 @@ const TYPES: Record<string, EntryType> = {
   D: 'dir', // GNU dumpdir: a directory plus a listing we don't need
 };
 
-function paxNumber(pax: Map<string, Buffer>, key: string, fallback: number): number {
-  const v = pax.get(key);
-  if (v === undefined) return fallback;
-  const n = Number(v.toString('latin1'));
-  if (!Number.isFinite(n) || n < 0) throw new MiniboxError(`layer tar has a bad PAX ${key} value`);
-  return n;
-}
-
 function finishEntry(
   raw: RawHeader,
   pax: Map<string, Buffer> | undefined,
@@ -379,11 +383,11 @@ function applyPax(e: TarEntry, pax: Map<string, Buffer>): void {
   if (path !== undefined) e.name = decodeText(path, 'PAX path');
   const link = pax.get('linkpath');
   if (link !== undefined) e.linkname = decodeText(link, 'PAX linkpath');
-  e.size = paxNumber(pax, 'size', e.size);
-  e.uid = paxNumber(pax, 'uid', e.uid);
-  e.gid = paxNumber(pax, 'gid', e.gid);
-  e.mtime = paxNumber(pax, 'mtime', e.mtime);
-  if (pax.has('atime')) e.atime = paxNumber(pax, 'atime', 0);
+  e.size = paxNumber(pax, 'size', e.size, e.name);
+  e.uid = paxNumber(pax, 'uid', e.uid, e.name);
+  e.gid = paxNumber(pax, 'gid', e.gid, e.name);
+  e.mtime = paxNumber(pax, 'mtime', e.mtime, e.name);
+  if (pax.has('atime')) e.atime = paxNumber(pax, 'atime', 0, e.name);
   for (const [key, value] of pax) {
     if (!key.startsWith(XATTR_PREFIX)) continue;
     e.xattrs ??= new Map();

@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import type { StatePaths } from '../../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../../util/paths.js';
 import { errnoCode, MiniboxError } from '../../util/errors.js';
 import { extractArchive } from './archive.js';
 import { isDockerSave, stageDockerSave } from './docker-save.js';
@@ -41,7 +41,8 @@ export async function loadImages(paths: StatePaths, input: string, layerFs?: Lay
   const kind = await inputKind(input);
   await removeStaleScratch(paths).catch(() => undefined); // what killed loads and pulls left
   const dir = path.join(paths.tmp, scratchName('load'));
-  await fs.mkdir(dir, { recursive: true });
+  ensureStoreDir(paths, paths.tmp); // 0700: archive members and staged layers are private
+  await fs.mkdir(dir, { mode: 0o700 });
   const staging = new Staging(paths, path.join(dir, 'blobs'), kind === 'file', layerFs);
   try {
     let root = input;

@@ -4,7 +4,7 @@ import { RegistryClient } from '../../registry/client.js';
 import { MEDIA_TYPES } from '../../oci-format/media-types.js';
 import { hostPlatform, type Descriptor, type Platform } from '../../oci-format/descriptor.js';
 import { compressionOf, type LayerCompression } from '../../layer/unpack.js';
-import type { StatePaths } from '../../util/paths.js';
+import { ensureStoreDir, type StatePaths } from '../../util/paths.js';
 import { MiniboxError, describe } from '../../util/errors.js';
 import { hasBlob } from '../blobs.js';
 import { parseImageConfig, type ImageConfig } from '../config.js';
@@ -134,7 +134,8 @@ export async function pullImage(paths: StatePaths, input: string, opts: PullOpti
   const imageId = manifest.config.digest;
 
   const dir = path.join(paths.tmp, scratchName('pull'));
-  await fs.mkdir(dir, { recursive: true });
+  ensureStoreDir(paths, paths.tmp); // 0700: archive members and staged layers are private
+  await fs.mkdir(dir, { mode: 0o700 });
   const staging = new Staging(paths, path.join(dir, 'blobs'), true, opts.layerFs);
   const committed = { chains: [] as string[], blobs: [] as string[] };
   let done = false;

@@ -6,6 +6,7 @@ import type { NetworkDriver } from '../linux/network/driver.js';
 import { refreshPeers } from '../network/etc-store.js';
 import type { PortBinding } from '../network/port-specs.js';
 import { attachmentOf, DEFAULT_NETWORK, type NetworkDef } from '../network/records.js';
+import { checkHostName } from '../network/text-checks.js';
 import { createNetworkDef, listEndpoints, listNetworks, readEndpoint, removeNetworkDef, writeEndpoint } from '../network/store.js';
 import { addEndpoint, dropEndpoints } from './network-attach.js';
 import { networkContext, withNetworkLock, type NetworkContext } from './network-context.js';
@@ -86,6 +87,7 @@ export async function removeNetwork(name: string, net?: NetworkDriver): Promise<
 
 /** Connect a running container (its netns gets one more veth, ethN). */
 export async function connectContainer(netName: string, ref: string, aliases: string[], net?: NetworkDriver): Promise<void> {
+  for (const a of aliases) checkHostName('--alias', a); // they go into the peers' /etc/hosts
   const ctx = contextOf(net);
   const def = await resolveNetwork(ctx, netName);
   const state = await findContainer(ctx.paths, ref);

@@ -9,6 +9,7 @@ import type { NetworkDriver } from '../linux/network/driver.js';
 import { parseAddHost, type HostEntry } from '../network/etc-files.js';
 import { exposedKeys, exposedPortSpecs, parsePortSpec, publishedSpecs, type PortSpec } from '../network/port-specs.js';
 import { linkEnv, parseLink, type LinkTarget } from '../network/links.js';
+import { checkNetworkText } from '../network/text-checks.js';
 import { DEFAULT_NETWORK, type NetworkDef } from '../network/records.js';
 import { createNetworkDef, findNetwork, readEndpoint } from '../network/store.js';
 import { networkContext, withNetworkLock, type NetworkContext } from './network-context.js';
@@ -26,6 +27,7 @@ export interface NetworkFlags {
   dns?: string[];
   addHosts?: string[];
   aliases?: string[]; // --network-alias
+  hostname?: string; // -h: checked here with the others, as it goes into /etc/hosts too
 }
 
 export interface NetworkPlan {
@@ -73,7 +75,8 @@ export async function planNetwork(paths: StatePaths, flags: NetworkFlags, image:
   const wanted = flags.network ?? DEFAULT_NETWORK;
   const published = (flags.publish ?? []).flatMap(parsePortSpec);
   const extraHosts = (flags.addHosts ?? []).map(parseAddHost);
-  const base = { links: [] as LinkTarget[], dns: flags.dns ?? [], aliases: flags.aliases ?? [], extraHosts };
+  const dns = checkNetworkText(flags);
+  const base = { links: [] as LinkTarget[], dns, aliases: flags.aliases ?? [], extraHosts };
   if (wanted === 'none' || wanted === 'host') {
     if (flags.links?.length) throw new MiniboxError(`conflicting options: --link and --network=${wanted}`);
     return { ...base, mode: wanted, ports: [], exposed: exposedKeys(image.ExposedPorts, published) };

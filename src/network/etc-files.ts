@@ -1,4 +1,6 @@
 import { MiniboxError } from '../util/errors.js';
+import { goQuote } from '../util/go-quote.js';
+import { hasControlCharacter } from './text-checks.js';
 import { DEFAULT_NETWORK, type ContainerNet, type HostEntry } from './records.js';
 
 export type { HostEntry };
@@ -56,9 +58,11 @@ export function parseAddHost(spec: string): HostEntry {
   const sep = spec.includes('=') ? spec.indexOf('=') : spec.indexOf(':');
   const name = sep === -1 ? '' : spec.slice(0, sep);
   const ip = sep === -1 ? '' : spec.slice(sep + 1).replace(/^\[|\]$/g, '');
-  const flag = `invalid argument "${spec}" for "--add-host" flag`;
-  if (name === '' || ip === '') throw new MiniboxError(`${flag}: bad format for add-host: "${spec}"`);
-  if (!/^[0-9.]+$/.test(ip) && !/^[0-9a-fA-F:]+$/.test(ip)) throw new MiniboxError(`${flag}: invalid IP address in add-host: "${ip}"`);
+  const flag = `invalid argument ${goQuote(spec)} for "--add-host" flag`;
+  if (name === '' || ip === '') throw new MiniboxError(`${flag}: bad format for add-host: ${goQuote(spec)}`);
+  // a newline in the name would write a hosts line of the caller's choosing
+  if (hasControlCharacter(name)) throw new MiniboxError(`${flag}: invalid hostname in add-host: ${goQuote(name)}`);
+  if (!/^[0-9.]+$/.test(ip) && !/^[0-9a-fA-F:]+$/.test(ip)) throw new MiniboxError(`${flag}: invalid IP address in add-host: ${goQuote(ip)}`);
   return { ip, names: [name] };
 }
 

@@ -89,8 +89,8 @@ function leakedProcesses(): string[] {
   return out;
 }
 
-// a chain of ours, as a whole word: ":MINIBOX - [0:0]", "-A MINIBOX-FORWARD ...", "-j MINIBOX"
-const OUR_CHAIN = /(^|[\s:])MINIBOX(-[A-Z0-9_]+)?(\s|$)/;
+// a chain of ours, as a whole word: ":MINIBOX - [0:0]", "-A MINIBOX-FORWARD ...", "-j MINIBOX", "MINIBOX-ISOLATION-STAGE-1"
+const OUR_CHAIN = /(^|[\s:])MINIBOX(-[A-Z0-9_]+)*(\s|$)/;
 
 /** The lines of an iptables-save dump that declare, fill or jump to one of minibox's chains. */
 export function ourRuleLines(dump: string): string[] {

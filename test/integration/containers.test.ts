@@ -31,7 +31,9 @@ describe('ps', () => {
     const lines = ps.stdout.trim().split('\n');
     expect(lines[0]).toMatch(/^CONTAINER ID\s+IMAGE\s+COMMAND\s+CREATED\s+STATUS\s+PORTS\s+NAMES$/);
     expect(lines).toHaveLength(2);
-    expect(lines[1]).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c 'trap \\"exit 0…"\\s+.+ ago\\s+Up .+\\s+live$`));
+    // Docker's COMMAND: the command cut to 20 characters, then Go-quoted (strconv.Quote), so the
+    // inner quote shows as \"
+    expect(lines[1]).toMatch(new RegExp(`^${id.slice(0, 12)}\\s+busybox\\s+"sh -c 'trap \\\\"exit 0…"\\s+.+ ago\\s+Up .+\\s+live$`));
     const all = (await mb(['ps', '-a'])).stdout.trim().split('\n').slice(1);
     expect(all.map((l) => l.split(/\s+/).at(-1))).toEqual(['live', 'done3', 'done0']);
     expect(all[1]).toMatch(/Exited \(3\) .* ago/);

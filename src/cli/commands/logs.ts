@@ -12,12 +12,19 @@ export function defineLogs(program: Command): void {
     .action(logsCommand);
 }
 
-/** `logs [-f] [--tail N] [-t] [--since T]`: stdout lines to stdout, stderr lines to stderr. */
+/**
+ * `logs [-f] [--tail N] [-t] [--since T]`: stdout lines to stdout, stderr lines to stderr.
+ * The log content is printed raw, as Docker prints it: it is the container's own output, as
+ * `run` and `attach` show it live, and a user piping it (colours, binary) wants it unchanged;
+ * escaping it here would protect nothing `run` does not already show. What `logs` adds around
+ * it (the timestamp column) goes through terminalSafe like every table cell.
+ */
 export async function logsCommand(ref: string, opts: { follow: boolean; tail?: string; timestamps: boolean; since?: string }): Promise<void> {
   const { readLogs } = await import('../../engine/logs.js');
+  const { terminalSafe } = await import('../format/terminal-safe.js');
   await readLogs(
     ref,
     { follow: opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}), ...(opts.since !== undefined ? { since: opts.since } : {}) },
-    (e) => (e.stream === 'stderr' ? process.stderr : process.stdout).write(opts.timestamps ? `${e.time} ${e.log}` : e.log),
+    (e) => (e.stream === 'stderr' ? process.stderr : process.stdout).write(opts.timestamps ? `${terminalSafe(e.time)} ${e.log}` : e.log),
   );
 }

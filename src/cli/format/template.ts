@@ -2,7 +2,11 @@
  * The small part of Go's text/template that `docker ps --format` and `inspect -f` users
  * type: `{{.Field}}`, `{{.A.B}}`, `{{json .X}}`, `{{upper .X}}`/`{{lower .X}}`, `\t`, and a
  * leading `table` that prints a header row. Unknown fields print `<no value>` like Go.
+ * The values (not the template: its \t and \n are the user's) have their unprintable
+ * characters escaped, as table cells do (terminal-safe.ts): they come from images.
  */
+import { escapeUnprintable } from '../../util/go-quote.js';
+
 type Getter = (path: string[]) => unknown;
 
 function lookup(value: unknown, path: string[]): unknown {
@@ -21,15 +25,21 @@ function show(v: unknown): string {
   return String(v);
 }
 
+/** JSON.stringify leaves C1 controls, bidi overrides and U+2028 raw: \u escapes, still JSON. */
+function jsonSafe(json: string): string {
+  const unit = (c: string, i: number) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
+  return json.replace(/[\p{C}\p{Z}]/gu, (c) => (c === ' ' ? c : c.length === 1 ? unit(c, 0) : unit(c, 0) + unit(c, 1)));
+}
+
 const ACTION = /\{\{\s*(?:(json|upper|lower)\s+)?\.([\w.]*)\s*\}\}/g;
 
 export function renderTemplate(template: string, data: unknown, get: Getter = (p) => lookup(data, p)): string {
   return template.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(ACTION, (_m, fn: string | undefined, dotted: string) => {
     const v = dotted === '' ? data : get(dotted.split('.'));
-    if (fn === 'json') return JSON.stringify(v ?? null);
-    if (fn === 'upper') return show(v).toUpperCase();
-    if (fn === 'lower') return show(v).toLowerCase();
-    return show(v);
+    if (fn === 'json') return jsonSafe(JSON.stringify(v ?? null));
+    if (fn === 'upper') return escapeUnprintable(show(v).toUpperCase());
+    if (fn === 'lower') return escapeUnprintable(show(v).toLowerCase());
+    return escapeUnprintable(show(v));
   });
 }
 

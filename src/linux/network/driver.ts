@@ -10,7 +10,10 @@ import { hostRoutes, type Route } from './host-routes.js';
  * linuxNetworkDriver is the real one: iptables, netlink through the shim, /proc/net.
  */
 export interface NetworkDriver {
-  /** minibox's chains and jumps (when missing), the bridge's NAT/forward rules, ip_forward on. */
+  /**
+   * minibox's chains and jumps (when missing), the bridge's NAT, isolation and forward rules
+   * and its route_localnet guard, ip_forward on (see firewall-rules.ts for what and why).
+   */
   setupFirewall(bridge: string, subnet: string): Promise<void>;
   /** These bridges' rules; with lastNetwork the jumps and chains too (and ip_forward put back). */
   teardownFirewall(bridges: string[], lastNetwork: boolean): Promise<void>;

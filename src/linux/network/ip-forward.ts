@@ -14,6 +14,20 @@ export function enableForwarding(memo: string): void {
   writeFileSync(IP_FORWARD, '1');
 }
 
+/**
+ * Is forwarding minibox's doing: off now (minibox is about to turn it on), or turned on by
+ * minibox before (the memo says it was 0)? Then nothing but minibox's traffic may be
+ * forwarded (the open-router guard, firewall-rules.ts).
+ */
+export function forwardingIsMinibox(memo: string): boolean {
+  if (readFileSync(IP_FORWARD, 'utf8').trim() !== '1') return true;
+  try {
+    return memo !== '' && readFileSync(memo, 'utf8').trim() === '0';
+  } catch {
+    return false;
+  }
+}
+
 export function restoreForwarding(memo: string): void {
   if (!memo) return;
   try {

@@ -1,57 +1,18 @@
 import { MiniboxError } from '../../util/errors.js';
 import { CommandError, runCommand } from '../../util/command.js';
-import { enableForwarding, restoreForwarding } from './ip-forward.js';
+import { enableForwarding, forwardingIsMinibox, restoreForwarding } from './ip-forward.js';
+import { freshSetup, freshTeardown, setupFromSaved, teardownFromSaved, type SavedRules } from './firewall-batches.js';
+import { deletion, NAT_CHAIN, portRule, type DnatPort } from './firewall-rules.js';
+
+export { portRule, type DnatPort };
 
 /**
- * minibox's firewall rules, through the iptables commands as Docker does, in chains of
- * its own so they are easy to see (`iptables-save | grep -i minibox`) and remove:
- *
- *   nat    PREROUTING/OUTPUT  -m addrtype --dst-type LOCAL -j MINIBOX   (published ports: DNAT)
- *   nat    POSTROUTING        -j MINIBOX-POSTROUTING                    (masquerade out; and
- *          sources local to the host, 127.0.0.1 included, towards a bridge: the replies of a
- *          DNATed 127.0.0.1 connection must come back through the host)
- *   filter FORWARD            -j MINIBOX-FORWARD                        (accept to/from bridges)
- *
- * Rules are written exactly as iptables-save prints them, so "is it there?" is a string
- * compare. Each change is one iptables-restore --noflush batch (all or nothing). Callers hold
- * the store's network lock. `forwardMemo` is the file keeping the host's ip_forward from
- * before minibox (see ip-forward.ts).
+ * minibox's firewall, through the iptables commands as Docker does, in chains of its own so
+ * they are easy to see (`iptables-save | grep -i minibox`) and remove; which rules and why:
+ * firewall-rules.ts, the batches: firewall-batches.ts. Each change is one
+ * iptables-restore --noflush batch (all or nothing). Callers hold the store's network lock.
+ * `forwardMemo` is the file keeping the host's ip_forward from before minibox (ip-forward.ts).
  */
-export const NAT_CHAIN = 'MINIBOX';
-const POST_CHAIN = 'MINIBOX-POSTROUTING';
-const FWD_CHAIN = 'MINIBOX-FORWARD';
-
-const JUMPS = {
-  nat: [
-    `-A PREROUTING -m addrtype --dst-type LOCAL -j ${NAT_CHAIN}`,
-    `-A OUTPUT -m addrtype --dst-type LOCAL -j ${NAT_CHAIN}`,
-    `-A POSTROUTING -j ${POST_CHAIN}`,
-  ],
-  filter: [`-A FORWARD -j ${FWD_CHAIN}`],
-};
-
-function networkRules(bridge: string, subnet: string): { nat: string[]; filter: string[] } {
-  return {
-    nat: [
-      `-A ${POST_CHAIN} -s ${subnet} ! -o ${bridge} -j MASQUERADE`,
-      `-A ${POST_CHAIN} -o ${bridge} -m addrtype --src-type LOCAL -j MASQUERADE`,
-    ],
-    filter: [`-A ${FWD_CHAIN} -o ${bridge} -j ACCEPT`, `-A ${FWD_CHAIN} -i ${bridge} -j ACCEPT`],
-  };
-}
-
-/** A published port as the DNAT rule needs it (network/port-specs.ts's PortBinding). */
-export interface DnatPort {
-  hostIp: string; // '0.0.0.0' = every local address
-  hostPort: number;
-  containerPort: number;
-  proto: 'tcp' | 'udp';
-}
-
-export function portRule(b: DnatPort, ip: string, tag: string): string {
-  const dest = b.hostIp && b.hostIp !== '0.0.0.0' ? `-d ${b.hostIp}/32 ` : '';
-  return `-A ${NAT_CHAIN} ${dest}-p ${b.proto} -m ${b.proto} --dport ${b.hostPort} -m comment --comment ${tag} -j DNAT --to-destination ${ip}:${b.containerPort}`;
-}
 
 async function run(cmd: string, args: string[], input?: string): Promise<string> {
   try {
@@ -64,7 +25,7 @@ async function run(cmd: string, args: string[], input?: string): Promise<string>
 }
 
 /** The current ruleset, per table, as iptables-save prints it. */
-export async function saveRules(): Promise<Map<string, string[]>> {
+export async function saveRules(): Promise<SavedRules> {
   const tables = new Map<string, string[]>();
   let current: string[] = [];
   for (const line of (await run('iptables-save', [])).split('\n')) {
@@ -80,8 +41,6 @@ async function restore(batch: Record<string, string[]>): Promise<void> {
   for (const [table, lines] of Object.entries(batch)) if (lines.length > 0) text += `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
   if (text !== '') await run('iptables-restore', ['-w', '--noflush'], text);
 }
-
-const hasChain = (lines: string[], chain: string) => lines.some((l) => l.startsWith(`:${chain} `));
 
 /**
  * A batch that is right when the ruleset is as minibox expects it (say, no chains of ours
@@ -99,55 +58,20 @@ async function tryRestore(batch: Record<string, string[]>): Promise<boolean> {
   }
 }
 
-/** Chains, jumps and the bridge's own rules, each added only when missing. */
+/**
+ * Chains, jumps and the bridge's own rules, each added only when missing; ip_forward on.
+ * The open-router guard goes in when the chains are made and minibox is (or will be) the
+ * one that turned forwarding on.
+ */
 export async function setupNetworkFirewall(bridge: string, subnet: string, forwardMemo: string): Promise<void> {
-  const rules = networkRules(bridge, subnet);
-  const fresh = {
-    nat: [`-N ${NAT_CHAIN}`, `-N ${POST_CHAIN}`, ...JUMPS.nat, ...rules.nat],
-    filter: [`-N ${FWD_CHAIN}`, ...JUMPS.filter, ...rules.filter],
-  };
-  if (await tryRestore(fresh)) {
-    enableForwarding(forwardMemo);
-    return;
-  }
-  const saved = await saveRules();
-  const nat = saved.get('nat') ?? [];
-  const filter = saved.get('filter') ?? [];
-  const batch = { nat: [] as string[], filter: [] as string[] };
-  for (const c of [NAT_CHAIN, POST_CHAIN]) if (!hasChain(nat, c)) batch.nat.push(`-N ${c}`);
-  if (!hasChain(filter, FWD_CHAIN)) batch.filter.push(`-N ${FWD_CHAIN}`);
-  batch.nat.push(...[...JUMPS.nat, ...rules.nat].filter((r) => !nat.includes(r)));
-  batch.filter.push(...[...JUMPS.filter, ...rules.filter].filter((r) => !filter.includes(r)));
-  await restore(batch);
+  const guard = forwardingIsMinibox(forwardMemo);
+  if (!(await tryRestore(freshSetup(bridge, subnet, guard)))) await restore(setupFromSaved(await saveRules(), bridge, subnet, guard));
   enableForwarding(forwardMemo);
 }
 
-const deletion = (line: string) => `-D ${line.slice(3)}`;
-
 /** Remove these bridges' rules; with lastNetwork also the jumps and the chains themselves. */
 export async function teardownNetworkFirewall(bridges: string[], lastNetwork: boolean, forwardMemo: string): Promise<void> {
-  // the last network: the jumps we added and our chains (with whatever is in them) go
-  const everything = {
-    nat: [...JUMPS.nat.map(deletion), ...[NAT_CHAIN, POST_CHAIN].flatMap((c) => [`-F ${c}`, `-X ${c}`])],
-    filter: [...JUMPS.filter.map(deletion), `-F ${FWD_CHAIN}`, `-X ${FWD_CHAIN}`],
-  };
-  if (lastNetwork && (await tryRestore(everything))) {
-    restoreForwarding(forwardMemo);
-    return;
-  }
-  const saved = await saveRules();
-  const batch: Record<string, string[]> = {};
-  const ours = [NAT_CHAIN, POST_CHAIN, FWD_CHAIN];
-  const onBridge = (l: string) => bridges.some((b) => new RegExp(`-[io] ${b}( |$)`).test(l));
-  for (const [table, lines] of saved) {
-    const rules = lines.filter((l) => l.startsWith('-A '));
-    const inOurs = (l: string) => ours.some((c) => l.startsWith(`-A ${c} `));
-    batch[table] = rules.filter((l) => inOurs(l) && onBridge(l)).map(deletion);
-    if (!lastNetwork) continue;
-    const jumps = rules.filter((l) => !inOurs(l) && ours.some((c) => l.endsWith(`-j ${c}`)));
-    batch[table] = [...jumps.map(deletion), ...ours.filter((c) => hasChain(lines, c)).flatMap((c) => [`-F ${c}`, `-X ${c}`])];
-  }
-  await restore(batch);
+  if (!(lastNetwork && (await tryRestore(freshTeardown())))) await restore(teardownFromSaved(await saveRules(), bridges, lastNetwork));
   if (lastNetwork) restoreForwarding(forwardMemo);
 }
 

@@ -17,8 +17,8 @@ fi
 
 # Tools the build, the image recipe and the test suite use. iproute2/iptables: network tests
 # and leak checks; docker-registry: the local registry the pull tests run against;
-# qemu/kernel pieces: the cgroup v2 test lane.
-PACKAGES=(build-essential make gcc libc6-dev ca-certificates iproute2 iptables procps util-linux xz-utils
+# qemu/kernel pieces: the cgroup v2 test lane; libseccomp-dev: the shim links libseccomp.a.
+PACKAGES=(build-essential make gcc libc6-dev libseccomp-dev ca-certificates iproute2 iptables procps util-linux xz-utils
   openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd)
 # Reference tools for `npm run bench` only (not needed by minibox or its tests). runc: podman's
 # runtime here (crun 1.8 refuses this hybrid host; --no-install-recommends leaves both out).

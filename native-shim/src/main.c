@@ -19,6 +19,7 @@
 #include "monitor/daemon.h"
 #include "monitor/foreground.h"
 #include "net/network.h"
+#include "security/seccomp.h"
 
 static int cmd_run(int argc, char **argv)
 {
@@ -29,7 +30,9 @@ static int cmd_run(int argc, char **argv)
     (void)argv;
     if (argc != 2)
         return report_usage("run (takes no arguments)");
-    if (config_read(MB_CONFIG_FD, &cfg, &err) < 0) {
+    /* The seccomp filter is compiled once, here, for every (re)start. */
+    if (config_read(MB_CONFIG_FD, &cfg, &err) < 0
+        || seccomp_prepare(&cfg.sec, &err) < 0) {
         close(MB_CONFIG_FD);
         report_error(&err);
         return err.code;

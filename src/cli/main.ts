@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { MiniboxError } from '../util/errors.js';
 import { mark } from '../util/trace.js';
+import { escapeUnprintable } from '../util/go-quote.js';
 import { defineRun } from './commands/run.js';
 import { definePull } from './commands/pull.js';
 import { defineLogin, defineLogout } from './commands/login.js';
@@ -65,6 +66,11 @@ function requireRoot(argv: string[]): void {
   }
 }
 
+/** An error is one line on the terminal: names in it may come from images (ESC, newlines). */
+function oneLine(message: string): string {
+  return escapeUnprintable(message.replace(/\s+$/, ''));
+}
+
 export async function main(argv: string[]): Promise<void> {
   mark('cli: main');
   process.on('exit', () => mark('process exit'));
@@ -85,11 +91,11 @@ export async function main(argv: string[]): Promise<void> {
       return;
     }
     if (err instanceof MiniboxError) {
-      process.stderr.write(`minibox: ${err.message}\n`);
+      process.stderr.write(`minibox: ${oneLine(err.message)}\n`);
       process.exitCode = err.exitCode;
       return;
     }
-    process.stderr.write(`minibox: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`minibox: ${oneLine(err instanceof Error ? err.message : String(err))}\n`);
     if (process.env.MINIBOX_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     process.exitCode = 125;
   }

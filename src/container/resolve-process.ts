@@ -10,6 +10,7 @@ export interface ProcessFlags {
   entrypoint?: string; // --entrypoint ("" clears the image's)
   env: string[]; // -e KEY=VALUE or -e KEY (taken from the caller's environment)
   workdir?: string; // -w
+  user?: string; // -u (over the image's USER)
   hostname: string;
 }
 
@@ -17,6 +18,7 @@ export interface ContainerProcess {
   args: string[];
   env: string[];
   cwd: string;
+  user: string; // name|uid[:group|gid] as Docker's Config.User; '' = root. Resolved by the shim inside the container.
 }
 
 export const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
@@ -60,12 +62,21 @@ export function expandEnvFlags(flags: string[], callerEnv: NodeJS.ProcessEnv): s
   return out;
 }
 
-/** Docker's order: PATH (default when the image has none), HOSTNAME, image Env, -e flags, HOME. */
+/**
+ * Docker's order: PATH (default when the image has none), HOSTNAME, image Env, -e flags.
+ * No HOME here: without one, the shim sets it from the user's passwd entry inside the
+ * container (as runc does), so `USER app` gets app's home rather than /root.
+ */
 export function resolveEnv(image: ImageRuntimeConfig, flagEnv: string[], hostname: string): string[] {
   const base = [`PATH=${DEFAULT_PATH}`, `HOSTNAME=${hostname}`];
-  const env = mergeEnv(base, image.Env ?? [], flagEnv);
-  if (!env.some((e) => keyOf(e) === 'HOME')) env.push('HOME=/root');
-  return env;
+  return mergeEnv(base, image.Env ?? [], flagEnv);
+}
+
+/** -u over the image's USER; only its shape is checked here, the names are the container's. */
+export function resolveUser(image: ImageRuntimeConfig, flagUser: string | undefined): string {
+  const user = flagUser ?? image.User ?? '';
+  if (/[\0\n]/.test(user)) throw new MiniboxError(`invalid user: ${JSON.stringify(user)}`);
+  return user;
 }
 
 export function resolveCwd(image: ImageRuntimeConfig, workdir: string | undefined): string {
@@ -81,5 +92,6 @@ export function resolveProcess(image: ImageRuntimeConfig, flags: ProcessFlags, c
     args: resolveArgs(image, flags),
     env: resolveEnv(image, expandEnvFlags(flags.env, callerEnv), flags.hostname),
     cwd: resolveCwd(image, flags.workdir),
+    user: resolveUser(image, flags.user),
   };
 }

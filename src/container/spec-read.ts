@@ -4,6 +4,8 @@ import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';
 import { MiniboxError } from '../util/errors.js';
 import { expectObject, optNumber, optObject, optString, optStringArray, reqString, type JsonObject } from '../util/json.js';
 import type { OciMount, OciResources, OciSpec } from './spec.js';
+import { parseOciCapabilities, parseOciSeccomp } from './security/spec-fields.js';
+import { parseDeviceRules, parseLinuxDevices } from './security/device-spec.js';
 
 /**
  * The one reader (and re-writer) of a container's config.json. Every use case that needs
@@ -40,6 +42,8 @@ export function parseOciSpec(json: unknown): OciSpec {
   const user = optObject(proc, 'user', `${WHAT} process`) ?? {};
   const root = expectObject(o.root, `${WHAT} root`);
   const linux = expectObject(o.linux, `${WHAT} linux`);
+  const capabilities = parseOciCapabilities(proc.capabilities);
+  const seccomp = parseOciSeccomp(linux.seccomp);
   return {
     ociVersion: reqString(o, 'ociVersion', WHAT),
     process: {
@@ -48,6 +52,8 @@ export function parseOciSpec(json: unknown): OciSpec {
       args: reqStringArray(proc, 'args', `${WHAT} process`),
       env: optStringArray(proc, 'env', `${WHAT} process`) ?? [],
       cwd: optString(proc, 'cwd', `${WHAT} process`) ?? '/',
+      ...(capabilities ? { capabilities } : {}),
+      ...(typeof proc.noNewPrivileges === 'boolean' ? { noNewPrivileges: proc.noNewPrivileges } : {}),
     },
     root: { path: reqString(root, 'path', `${WHAT} root`), readonly: root.readonly === true },
     hostname: optString(o, 'hostname', WHAT) ?? '',
@@ -60,6 +66,8 @@ export function parseOciSpec(json: unknown): OciSpec {
       resources: parseResources(optObject(linux, 'resources', `${WHAT} linux`) ?? {}),
       maskedPaths: optStringArray(linux, 'maskedPaths', `${WHAT} linux`) ?? [],
       readonlyPaths: optStringArray(linux, 'readonlyPaths', `${WHAT} linux`) ?? [],
+      ...(seccomp ? { seccomp } : {}),
+      ...(linux.devices !== undefined ? { devices: parseLinuxDevices(linux.devices, `${WHAT} linux.devices`) } : {}),
     },
     annotations: stringMap(optObject(o, 'annotations', WHAT) ?? {}, `${WHAT} annotations`),
   };
@@ -95,6 +103,7 @@ function parseResources(r: JsonObject): OciResources {
   const pids = optObject(r, 'pids', what);
   const pidsLimit = pids ? optNumber(pids, 'limit', what) : undefined;
   if (pidsLimit !== undefined) out.pids = { limit: pidsLimit };
+  if (r.devices !== undefined) out.devices = parseDeviceRules(r.devices, `${what}.devices`);
   return out;
 }
 

@@ -1,5 +1,9 @@
 import type { ContainerProcess } from './resolve-process.js';
-import type { Limits } from '../linux/cgroups/types.js';
+import type { DeviceRule, Limits } from '../linux/cgroups/types.js';
+import type { LinuxDevice } from './security/devices.js';
+import type { OciCapabilities } from './security/capabilities.js';
+import type { ContainerSecurity } from './security/confinement.js';
+import type { OciSeccomp } from './security/seccomp-profile.js';
 
 /**
  * The container's OCI runtime-spec config.json (runtime-spec config.md, config-linux.md):
@@ -21,6 +25,8 @@ export interface OciSpec {
     args: string[];
     env: string[];
     cwd: string;
+    capabilities?: OciCapabilities; // absent (a container from before confinement): the shim's own set
+    noNewPrivileges?: boolean;
   };
   root: { path: string; readonly: boolean };
   hostname: string;
@@ -31,6 +37,8 @@ export interface OciSpec {
     resources: OciResources;
     maskedPaths: string[];
     readonlyPaths: string[];
+    devices?: LinuxDevice[]; // extra nodes in /dev (--device, --privileged)
+    seccomp?: OciSeccomp; // absent: unconfined
   };
   annotations: Record<string, string>;
 }
@@ -59,6 +67,8 @@ export interface SpecInput {
   imageId: string;
   lowerDirs: string[]; // bottom → top
   limits: Limits;
+  security: ContainerSecurity; // container/security/confinement.ts
+  devices?: { rules: DeviceRule[]; nodes: LinuxDevice[] }; // container/security/devices.ts planDevices
 }
 
 /** Limits in the runtime spec's linux.resources shape (config-linux.md). */
@@ -98,6 +108,35 @@ export function limitsOf(r: OciResources): Limits {
 }
 
 const LOWER_ANNOTATION = 'io.minibox.rootfs.lower';
+/** --privileged, which the OCI spec has no field for (Docker keeps it in HostConfig). */
+const PRIVILEGED_ANNOTATION = 'io.minibox.privileged';
+
+/** Was the container created with --privileged? (all devices, writable /sys; see buildSpec) */
+export function isPrivileged(spec: OciSpec): boolean {
+  return spec.annotations[PRIVILEGED_ANNOTATION] === 'true';
+}
+
+/** /sys read-only, except for --privileged (as Docker mounts it). */
+function standardMounts(privileged: boolean): OciMount[] {
+  if (!privileged) return STANDARD_MOUNTS;
+  return STANDARD_MOUNTS.map((m) => (m.destination === '/sys' ? { ...m, options: (m.options ?? []).filter((o) => o !== 'ro') } : m));
+}
+/** The user as given (image USER or -u): names are resolved by the shim in the container's own passwd. */
+const USER_ANNOTATION = 'io.minibox.user';
+
+/** process.user's numbers where the spec already says them ("1000", "1000:50"); else 0 until resolved. */
+function numericUser(user: string): { uid: number; gid: number } {
+  const m = /^(\d+)(?::(\d+))?$/.exec(user);
+  return { uid: m ? Number(m[1]) : 0, gid: m?.[2] !== undefined ? Number(m[2]) : 0 };
+}
+
+/** The user the shim runs the process as (its `user=` key); undefined = root. */
+export function userOf(spec: OciSpec): string | undefined {
+  const given = spec.annotations[USER_ANNOTATION];
+  if (given) return given;
+  const { uid, gid } = spec.process.user;
+  return uid !== 0 || gid !== 0 ? `${uid}:${gid}` : undefined;
+}
 
 /** The image's layer snapshots the rootfs is made of, bottom → top (buildSpec's annotation). */
 export function lowerDirsOf(spec: OciSpec): string[] {
@@ -109,6 +148,7 @@ export interface OciResources {
   memory?: { limit?: number; swap?: number; reservation?: number };
   cpu?: { shares?: number; quota?: number; period?: number; cpus?: string };
   pids?: { limit: number };
+  devices?: DeviceRule[]; // the device cgroup, in the order applied
 }
 
 /** `update`'s new limits over the recorded ones, kind by kind (a new memory limit keeps the swap). */
@@ -121,30 +161,37 @@ export function mergeResources(current: OciResources, next: OciResources): OciRe
 }
 
 export function buildSpec(input: SpecInput): OciSpec {
+  const sec = input.security;
   return {
     ociVersion: '1.0.2',
     process: {
       terminal: input.terminal,
-      user: { uid: 0, gid: 0 },
+      user: numericUser(input.process.user),
       args: input.process.args,
       env: input.process.env,
       cwd: input.process.cwd,
+      capabilities: sec.capabilities,
+      noNewPrivileges: sec.noNewPrivileges,
     },
     root: { path: 'rootfs', readonly: false },
     hostname: input.hostname,
-    mounts: STANDARD_MOUNTS,
+    mounts: standardMounts(sec.privileged),
     linux: {
       namespaces: ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup'].map((type) => ({ type })),
       cgroupsPath: `/minibox/${input.id}`,
-      resources: ociResources(input.limits),
-      maskedPaths: [],
-      readonlyPaths: [],
+      resources: { ...ociResources(input.limits), ...(input.devices ? { devices: input.devices.rules } : {}) },
+      maskedPaths: sec.maskedPaths,
+      readonlyPaths: sec.readonlyPaths,
+      ...(sec.seccomp ? { seccomp: sec.seccomp } : {}),
+      ...(input.devices?.nodes.length ? { devices: input.devices.nodes } : {}),
     },
     annotations: {
       'org.opencontainers.image.ref.name': input.imageRef,
       'io.minibox.image.id': input.imageId,
       // overlay lower dirs, bottom → top, so the rootfs can be rebuilt from config.json alone
       [LOWER_ANNOTATION]: input.lowerDirs.join(':'),
+      ...(input.process.user ? { [USER_ANNOTATION]: input.process.user } : {}),
+      ...(sec.privileged ? { [PRIVILEGED_ANNOTATION]: 'true' } : {}),
     },
   };
 }

@@ -4,16 +4,17 @@ import { findContainer } from '../container/lookup.js';
 import { containerDirs } from '../container/store.js';
 import { expandEnvFlags, mergeEnv } from '../container/resolve-process.js';
 import { readSpec } from '../container/spec-read.js';
-import { resolveUser } from '../container/user-db.js';
-import { procRoot } from '../linux/proc/status.js';
-import { spawnShim } from '../linux/shim.js';
+import { userOf } from '../container/spec.js';
+import { encodeSecurityRecords, spawnShim } from '../linux/shim.js';
+import { execSecurityOf, seccompCacheDir } from '../container/security/shim-security.js';
 import { FORWARDED_SIGNALS } from '../linux/signals.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
 import { reconcile } from './containers.js';
 
 /**
  * `exec`: `minibox-shim exec` joins the running container's namespaces and cgroup (in C, see
- * native-shim/src/exec/enter.c) and runs the command there with the container's environment.
+ * native-shim/src/exec/enter.c) and runs the command there with the container's environment,
+ * its stdio relayed through pipes (or a pty), -u resolved in the container's own passwd.
  */
 export interface ExecRequest {
   ref: string;
@@ -37,8 +38,11 @@ export async function execInContainer(req: ExecRequest): Promise<number> {
   for (const g of containerCgroup(state.id).joinPaths) records.push(`cgroup=${g}`);
   for (const a of req.command) records.push(`arg=${a}`);
   for (const e of mergeEnv(spec.process.env, expandEnvFlags(req.env, process.env))) records.push(`env=${e}`);
-  if (req.user) records.push(`user=${resolveUser(procRoot(state.pid), req.user)}`);
+  // -u, else the container's user (Docker); resolved by the shim in the container's mount namespace
+  const user = req.user || userOf(spec);
+  if (user) records.push(`user=${user}`);
   if (req.tty) records.push('tty=1');
+  records.push(...encodeSecurityRecords(execSecurityOf(spec, seccompCacheDir(paths.root)))); // confined as the container is
   if (req.interactive && !req.detach) records.push('stdin=1');
   if (records.some((r) => r.includes('\0'))) throw new MiniboxError('invalid argument: NUL byte');
   const bytes = Buffer.from(records.map((r) => `${r}\0`).join(''));

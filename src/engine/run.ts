@@ -15,6 +15,12 @@ import type { ShimConfig } from '../linux/shim.js';
 import { processStartTime } from '../linux/proc/liveness.js';
 import type { ContainerCgroup, Limits } from '../linux/cgroups/index.js';
 import { hostFacts } from '../linux/host.js';
+import { hostDeviceLookup } from '../linux/devices.js';
+import { deviceRulesOf, planDevices } from '../container/security/devices.js';
+import { containerSecurity, type SecurityOpt } from '../container/security/confinement.js';
+import { kernelSecurityFacts } from '../linux/kernel-facts.js';
+
+export { parseSecurityOpt, type SecurityOpt } from '../container/security/confinement.js';
 import type { PullListener, PullPolicy } from './pull.js';
 import { planEnv, type NetworkFlags, type NetworkPlan } from './network.js';
 import { shimConfigFor } from './shim-config.js';
@@ -44,6 +50,12 @@ export interface RunRequest {
   tty?: boolean; // -t: a pty
   restart?: string; // --restart policy, carried out by the monitor
   onDetached?: (id: string) => void; // -d: told the id once the container runs
+  devices?: string[]; // --device HOST[:CTR][:rwm]
+  privileged?: boolean; // --privileged (devices: every host node, the cgroup allows all)
+  capAdd?: string[]; // --cap-add
+  capDrop?: string[]; // --cap-drop
+  securityOpt?: SecurityOpt[]; // --security-opt, a seccomp=FILE already read by the CLI
+  onWarning?: (message: string) => void; // e.g. no device cgroup on this host
 }
 
 export async function runContainer(req: RunRequest, drivers: EngineDrivers = defaultDrivers()): Promise<number> {
@@ -79,6 +91,8 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
   try {
     cgroup.create();
     cgroup.apply(limits);
+    cgroup.applyDevices(deviceRulesOf(spec.linux.resources));
+    if (cgroup.deviceControl === 'none') req.onWarning?.('no device cgroup on this host; device access is not restricted');
     const config = shimConfigFor(id, spec, dirs, cgroup, netRecords, {
       tty: req.tty === true,
       stdin: req.interactive,
@@ -129,7 +143,12 @@ function specFor(id: string, req: RunRequest, image: RunImage, net: NetworkPlan)
   const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...req.env];
   const proc = resolveProcess(image.config.config, { ...req, env, hostname }, process.env);
   const limits = parseResources(req.resources, hostFacts());
-  const spec = buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits });
+  const devices = planDevices({ devices: req.devices ?? [], privileged: req.privileged === true }, hostDeviceLookup);
+  const security = containerSecurity(
+    { capAdd: req.capAdd ?? [], capDrop: req.capDrop ?? [], privileged: req.privileged === true, securityOpt: req.securityOpt ?? [] },
+    kernelSecurityFacts(),
+  );
+  const spec = buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits, devices, security });
   return { spec, limits };
 }
 

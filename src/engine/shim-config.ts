@@ -1,7 +1,10 @@
-import { lowerDirsOf, type OciSpec } from '../container/spec.js';
+import { lowerDirsOf, userOf, type OciSpec } from '../container/spec.js';
 import type { ContainerDirs } from '../container/store.js';
-import type { ContainerCgroup } from '../linux/cgroups/index.js';
-import type { ShimConfig, ShimRunOptions } from '../linux/shim.js';
+import { deviceRulesOf, effectiveDeviceRules } from '../container/security/devices.js';
+import { seccompCacheDir, shimSecurityOf } from '../container/security/shim-security.js';
+import { statePaths } from '../util/paths.js';
+import { deviceRuleLine, type ContainerCgroup } from '../linux/cgroups/index.js';
+import type { ShimConfig, ShimDeviceFilter, ShimRunOptions } from '../linux/shim.js';
 
 /**
  * What the shim is told to run, from the container's config.json (its spec), its record
@@ -30,5 +33,15 @@ export function shimConfigFor(
     cgroupView: cgroup.viewSpec,
     netRecords,
     run,
+    ...(userOf(spec) !== undefined ? { user: userOf(spec) } : {}),
+    ...(cgroup.deviceControl === 'bpf' ? { deviceFilter: deviceFilterOf(spec) } : {}),
+    ...(spec.linux.devices?.length ? { deviceNodes: spec.linux.devices } : {}),
+    security: shimSecurityOf(spec, seccompCacheDir(statePaths().root)),
   };
+}
+
+/** v2: the recorded rules as the eBPF program must enforce them (what v1's kernel would leave). */
+function deviceFilterOf(spec: OciSpec): ShimDeviceFilter {
+  const { defaultAllow, exceptions } = effectiveDeviceRules(deviceRulesOf(spec.linux.resources));
+  return { defaultAllow, exceptions: exceptions.map(deviceRuleLine) };
 }

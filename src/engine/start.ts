@@ -5,6 +5,7 @@ import { readContainerState, type ContainerState } from '../container/state.js';
 import { readHostConfig, type HostConfig } from '../container/hostconfig.js';
 import { readSpec } from '../container/spec-read.js';
 import { limitsOf, type OciSpec } from '../container/spec.js';
+import { deviceRulesOf } from '../container/security/devices.js';
 import { resolveImageForRun } from '../image/resolve.js';
 import type { ImageRuntimeConfig } from '../image/config.js';
 import { launchDetached } from './launch-detached.js';
@@ -27,6 +28,7 @@ export async function startContainer(ref: string, drivers: EngineDrivers = defau
   try {
     cgroup.create();
     cgroup.apply(limitsOf(spec.linux.resources));
+    cgroup.applyDevices(deviceRulesOf(spec.linux.resources));
     const netRecords = await reattachNetwork(paths, state, spec, hc, drivers);
     await launchDetached(dirs, state, shimConfigFor(state.id, spec, dirs, cgroup, netRecords, {}), cgroup, hc, drivers.shim);
   } catch (err) {

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -26,6 +27,80 @@ export interface ShimConfig {
   cgroupView?: string; // "v2" | "v1:<hierarchies>": the container's /sys/fs/cgroup
   netRecords?: string[]; // "net.*" records from engine/network.ts (native-shim/src/config/netconfig.h)
   run?: ShimRunOptions; // detached monitor, tty, restart (native-shim/src/config/runopts.h)
+  user?: string; // name|uid[:group|gid], resolved by the shim in the container's passwd (common/userdb.h)
+  deviceFilter?: ShimDeviceFilter; // v2: the eBPF device program to attach (native-shim/src/config/devconfig.h)
+  deviceNodes?: ShimDeviceNode[]; // extra nodes for the container's /dev (--device, --privileged)
+  security?: ShimSecurity; // the sec.* keys (native-shim/src/config/security.h); absent: unconfined
+}
+
+/** Confinement, compact: capability sets as 64-bit hex masks, seccomp as flat rules. */
+export interface ShimSecurity {
+  privileged: boolean;
+  caps?: { bounding: string; effective: string; permitted: string; inheritable: string; ambient: string };
+  noNewPrivileges: boolean;
+  maskedPaths: string[];
+  readonlyPaths: string[];
+  seccomp?: ShimSeccomp;
+}
+
+/**
+ * seccomp for the shim: `default` and each rule's action as `allow`, `errno:N`, `kill`,
+ * `kill_process`, `kill_thread`, `trap`, `trace:N`, `log`; a rule's args as
+ * `INDEX:OP:VALUE[:VALUETWO]`, OP one of ne lt le eq ge gt masked_eq.
+ */
+export interface ShimSeccomp {
+  defaultAction: string;
+  architectures: string[]; // libseccomp names: x86_64, x86, x32, aarch64, arm
+  rules: { action: string; names: string[]; args: string[] }[];
+  cacheDir?: string; // where the shim keeps compiled filters, named by a hash of these records
+}
+
+export function encodeSecurityRecords(s: ShimSecurity | undefined): string[] {
+  if (!s) return [];
+  const out: string[] = [];
+  if (s.privileged) out.push('sec.privileged=1');
+  if (s.caps) for (const k of ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'] as const) out.push(`sec.${k}=${s.caps[k]}`);
+  if (s.noNewPrivileges) out.push('sec.nnp=1');
+  for (const p of s.maskedPaths) out.push(`sec.masked=${p}`);
+  for (const p of s.readonlyPaths) out.push(`sec.readonly=${p}`);
+  if (s.seccomp) {
+    const filter = [`sec.seccomp.default=${s.seccomp.defaultAction}`];
+    for (const a of s.seccomp.architectures) filter.push(`sec.seccomp.arch=${a}`);
+    for (const r of s.seccomp.rules) filter.push(`sec.seccomp.rule=${[r.action, r.names.join(','), ...r.args].join(' ')}`);
+    out.push(...filter);
+    // compiling Docker's profile costs libseccomp ~10 ms a run: the shim keeps the program, keyed by what it compiles
+    if (s.seccomp.cacheDir) out.push(`sec.seccomp.cache=${s.seccomp.cacheDir}/${createHash('sha256').update(`v2\0${filter.join('\0')}`).digest('hex')}.bpf`);
+  }
+  return out;
+}
+
+/** The device rules left in force (a default and its exceptions, kernel syntax: `c 1:3 rwm`). */
+export interface ShimDeviceFilter {
+  defaultAllow: boolean;
+  exceptions: string[];
+}
+
+export interface ShimDeviceNode {
+  path: string;
+  type: 'c' | 'b';
+  major: number;
+  minor: number;
+  fileMode: number;
+  uid: number;
+  gid: number;
+}
+
+/** dev.policy / dev.rule / dev.node records; the node's path last, so it may hold spaces. */
+export function encodeDeviceRecords(c: Pick<ShimConfig, 'deviceFilter' | 'deviceNodes'>): string[] {
+  const out: string[] = [];
+  if (c.deviceFilter) {
+    out.push(`dev.policy=${c.deviceFilter.defaultAllow ? 'allow' : 'deny'}`);
+    for (const r of c.deviceFilter.exceptions) out.push(`dev.rule=${r}`);
+  }
+  for (const n of c.deviceNodes ?? []) {
+    out.push(`dev.node=${n.type} ${n.major} ${n.minor} ${n.fileMode.toString(8)} ${n.uid} ${n.gid} ${n.path}`);
+  }
+  return out;
 }
 
 /** How the container runs: the keys of native-shim/src/config/runopts.h. */
@@ -66,6 +141,9 @@ export function encodeShimConfig(c: ShimConfig): Buffer {
   for (const g of c.cgroups) records.push(`cgroup=${g}`);
   if (c.cgroupView) records.push(`cgroupfs=${c.cgroupView}`);
   if (c.netRecords) records.push(...c.netRecords);
+  if (c.user) records.push(`user=${c.user}`);
+  records.push(...encodeDeviceRecords(c));
+  records.push(...encodeSecurityRecords(c.security));
   records.push(...encodeRunOptions(c.run));
   for (const r of records) {
     if (r.includes('\0')) throw new MiniboxError(`invalid argument: NUL byte in ${r.slice(0, r.indexOf('='))}`);
@@ -109,6 +187,8 @@ export interface RunningShim {
  * Spawn the shim in its own session (so terminal signals reach only us, and we forward them).
  * With a terminal (-t in the foreground) it stays in ours instead: it owns the tty (raw mode,
  * SIGWINCH) and Ctrl-C travels through the pty. Detached, nothing of Node's stdio is shared.
+ * The shim gets our stdio but never hands it on: the container's are pipes it relays (or its
+ * own pty), in a session of its own, so it cannot reach the caller's terminal (TIOCSTI).
  */
 /**
  * run.nshold (foreground, bridge network): after reporting `exit` the shim keeps the

@@ -37,7 +37,7 @@ it('-e, -w, -u', async () => {
   await mb('run', '-d', '--name', 'ew', 'busybox', 'sleep', '60');
   expect((await mb('exec', '-e', 'A=1', '-w', '/tmp', 'ew', 'sh', '-c', 'echo $A; pwd')).stdout).toBe('1\n/tmp\n');
   expect((await mb('exec', '-u', 'nobody', 'ew', 'id', '-u')).stdout).toBe('65534\n');
-  expect((await mb('exec', '-u', '1000:1000', 'ew', 'id')).stdout).toBe('uid=1000 gid=1000\n');
+  expect((await mb('exec', '-u', '1000:1000', 'ew', 'id')).stdout).toBe('uid=1000 gid=1000 groups=1000\n'); // Docker: the primary gid among the groups
 });
 
 it('exec -d runs on in the background', async () => {

@@ -113,6 +113,10 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
         return config_set_once(&cfg->cgroupfs, key, value, err);
     if (strncmp(key, "net.", 4) == 0)
         return netconfig_apply(&cfg->net, key, value, err);
+    if (strncmp(key, "sec.", 4) == 0)
+        return security_apply(&cfg->sec, key, value, err);
+    if (strncmp(key, "dev.", 4) == 0)
+        return devconfig_apply(&cfg->dev, key, value, err);
     /* Last: run-mode keys (runopts.c), which also rejects unknown keys. */
     return runopts_apply(&cfg->opts, key, value, err);
 }
@@ -194,6 +198,8 @@ static int validate(mb_config *cfg, mb_error *err)
     for (i = 0; i < cfg->cgroups.len; i++)
         if (require_abs(cfg->cgroups.items[i], "cgroup", err) < 0)
             return -1;
+    if (security_validate(&cfg->sec, err) < 0)
+        return -1;
     return netconfig_validate(&cfg->net, err);
 }
 
@@ -253,6 +259,8 @@ void config_free(mb_config *cfg)
     free(cfg->env.items);
     free(cfg->cgroups.items);
     netconfig_free(&cfg->net);
+    devconfig_free(&cfg->dev);
+    security_free(&cfg->sec);
     free(cfg->buf);
     memset(cfg, 0, sizeof(*cfg));
 }

@@ -9,8 +9,10 @@
 #include <stddef.h>
 
 #include "common/error.h"
+#include "config/devconfig.h"
 #include "config/netconfig.h"
 #include "config/runopts.h"
+#include "config/security.h"
 
 /* The descriptor the config arrives on, for run and exec alike. */
 #define MB_CONFIG_FD 3
@@ -36,6 +38,8 @@ typedef struct mb_config {
     mb_strv cgroups;      /* cgroup dirs the parent joins the child to */
     const char *cgroupfs; /* NULL, "v2" or "v1:<controllers>": /sys/fs/cgroup view */
     mb_net_config net;    /* "net.*" keys, see netconfig.h */
+    mb_dev_config dev;    /* "dev.*" keys: device program, extra nodes (devconfig.h) */
+    mb_security sec;      /* "sec.*" keys: capabilities, seccomp, masked paths (security.h) */
     mb_runopts opts;      /* detach, log, tty, restart, exec keys: runopts.h */
 } mb_config;
 

@@ -1,6 +1,6 @@
 /* runopts.h - how the container is run, beside what it is: detached
  * monitor, log file, state dir, OOM counter file, restart policy, tty,
- * and the keys of "exec" (pid, user).  Filled from fd 3 by runopts_apply. */
+ * the user, and the key of "exec" (pid).  Filled from fd 3 by runopts_apply. */
 #ifndef MINIBOX_RUNOPTS_H
 #define MINIBOX_RUNOPTS_H
 
@@ -15,7 +15,8 @@ typedef struct mb_runopts {
     const char *oom;       /* oom=<memory.events or memory.oom_control> */
     const char *restart;   /* restart=no|always|unless-stopped|on-failure[:N] */
     const char *pid;       /* exec: pid=<container init host pid> */
-    const char *user;      /* exec: user=<uid>:<gid> */
+    const char *user;      /* user=name|uid[:group|gid] (image USER, exec -u),
+                              resolved in the container (common/userdb.h) */
     const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
                               netns until EOF on fd, so the host can delete
                               its veth together with the bridge (net/nshold.h) */

@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <grp.h>
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
@@ -22,6 +21,10 @@
 #include "run/childio.h"
 #include "run/errpipe.h"
 #include "run/execve.h"
+#include "run/user.h"
+#include "security/confine.h"
+#include "security/seccomp.h"
+#include "security/cloned_binary.h"
 
 static const struct {
     const char *name;
@@ -74,44 +77,61 @@ out:
     return err == NULL ? 0 : -1;
 }
 
-static int set_user(const char *user, mb_error *err)
+/* The cwd must be inside the container's root: a path through a leaked
+ * host fd (/proc/self/fd/N) or anything else outside is unreachable from
+ * "/", which getcwd() reports as ENOENT (CVE-2024-21626). */
+static int enter_cwd(const char *cwd, mb_error *err)
 {
-    unsigned uid, gid;
+    char buf[PATH_MAX];
 
-    if (user == NULL)
-        return 0;
-    if (sscanf(user, "%u:%u", &uid, &gid) != 2)
-        return mb_error_detail(err, MB_EXIT_SETUP, "user", "invalid %s", user);
-    if (setgroups(0, NULL) < 0 || setgid(gid) < 0 || setuid(uid) < 0)
-        return mb_error_errno(err, "set user %s", user);
+    if (chdir(cwd) < 0)
+        return mb_error_errno(err, "chdir to cwd (\"%s\") set in config", cwd);
+    if (getcwd(buf, sizeof(buf)) == NULL || buf[0] != '/')
+        return mb_error_detail(err, MB_EXIT_SETUP, "chdir",
+                               "cwd %s is outside the container", cwd);
     return 0;
 }
 
-/* The forked child: already in every namespace; becomes the program. */
+/* The forked child: already in every namespace; becomes the program
+ * (cfg: its environment is the one user_prepare made). */
 static void __attribute__((noreturn))
-enter_child(const mb_config *cfg, const mb_child_ctx *ctx)
+enter_child(const mb_config *cfg, const mb_user *user, const mb_child_ctx *ctx)
 {
     mb_error err;
 
+    /* childio_setup also closes every inherited fd above stdio, before
+     * the cwd can refer to one. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         mb_error_errno(&err, "prctl PR_SET_PDEATHSIG");
-    else if (childio_setup(ctx, &err) < 0 || set_user(cfg->opts.user, &err) < 0)
+    else if (childio_setup(ctx, &err) < 0 || enter_cwd(cfg->cwd, &err) < 0
+             /* the container's own confinement (sec.* keys), as run's init */
+             || confine_before_user(&cfg->sec, &err) < 0
+             || userdb_switch(user, &err) < 0
+             || confine_after_user(&cfg->sec, &err) < 0)
         ;
-    else if (chdir(cfg->cwd) < 0)
-        mb_error_errno(&err, "chdir to cwd (\"%s\") set in config", cfg->cwd);
     else if (signals_reset(&err) == 0)
         exec_container(cfg, &err);
     errpipe_fail(ctx->err_wr, &err);
 }
 
-static int prepare(const mb_config *cfg, mb_child_ctx *ctx, mb_parentio *io,
-                   int *sfd, mb_error *err)
+static int prepare(mb_config *run, mb_user *user, mb_child_ctx *ctx,
+                   mb_parentio *io, int *sfd, mb_error *err)
 {
+    const mb_config *cfg = ctx->cfg;
     int errp[2];
 
+    /* Not dumpable from here to the program's execve (which resets it): a
+     * process in the container must not ptrace us or open our /proc files
+     * while we are in its namespaces. */
+    if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+        return mb_error_errno(err, "prctl PR_SET_DUMPABLE");
     /* Signals first: the fd is not tied to a namespace, and a signal that
-     * arrives while we join is queued rather than lost. */
+     * arrives while we join is queued rather than lost.  The user is
+     * resolved once in the mount namespace, where "/" is the container's
+     * root: its passwd cannot point us at the host's files. */
+    *run = *cfg;
     if ((*sfd = signals_open_fd(err)) < 0 || join_namespaces(cfg, err) < 0
+        || user_prepare(cfg, MB_EXIT_NOEXEC, user, &run->env, err) < 0
         || childio_prepare(&cfg->opts, 0, ctx, io, err) < 0)
         return -1;
     if (pipe2(errp, O_CLOEXEC) < 0)
@@ -125,18 +145,20 @@ int enter_run(const mb_config *cfg)
 {
     char line[MB_ERRPIPE_MAX];
     mb_child_ctx ctx = { .cfg = cfg };
+    mb_config run;
+    mb_user user;
     mb_parentio io;
     mb_error err;
-    int sfd, code;
+    int sfd = -1, code;
     pid_t pid;
 
-    if (prepare(cfg, &ctx, &io, &sfd, &err) < 0) {
+    if (prepare(&run, &user, &ctx, &io, &sfd, &err) < 0) {
         report_error(&err);
         return err.code;
     }
     pid = fork();
     if (pid == 0)
-        enter_child(cfg, &ctx);
+        enter_child(&run, &user, &ctx);
     close(ctx.err_wr);
     childio_close_child(&ctx);
     if (pid < 0) {
@@ -156,21 +178,28 @@ int enter_run(const mb_config *cfg)
     if (io.master >= 0)
         code = relay_until_exit(pid, sfd, io.master, cfg->opts.stdin_open);
     else
-        code = forward_until_exit(pid, sfd);
+        code = forward_until_exit(pid, sfd, &io);
     report_exit(code);
     return code;
 }
 
 int enter_cmd(int argc, char **argv)
 {
+    static const int keep[] = { MB_REPORT_FD };
     mb_config cfg;
     mb_error err;
     int code;
 
-    (void)argv;
     if (argc != 2)
         return report_usage("exec (takes no arguments)");
+    /* Before anything else, fd 3 included: from the sealed copy. */
+    if (cloned_binary_ensure(argv, keep, 1, &err) < 0) {
+        report_error(&err);
+        return err.code;
+    }
     code = config_read_exec(MB_CONFIG_FD, &cfg, &err);
+    if (code == 0)
+        code = seccomp_prepare(&cfg.sec, &err); /* before the namespaces */
     close(MB_CONFIG_FD);
     if (code < 0) {
         report_error(&err);

@@ -29,7 +29,7 @@ int foreground_run(const mb_config *cfg)
     if (io.master >= 0)
         code = relay_until_exit(pid, sfd, io.master, cfg->opts.stdin_open);
     else
-        code = forward_until_exit(pid, sfd);
+        code = forward_until_exit(pid, sfd, &io);
     report_exit(code);
     nshold_release(cfg->opts.nshold, ctx.netns);
     return code;

@@ -21,7 +21,10 @@
 #include "run/devices.h"
 #include "run/errpipe.h"
 #include "run/execve.h"
+#include "run/masked_paths.h"
 #include "run/rootfs.h"
+#include "security/confine.h"
+#include "run/user.h"
 
 /* Die with the shim, and do not start before it joined our cgroups. */
 static int wait_for_parent(const mb_child_ctx *ctx, mb_error *err)
@@ -52,10 +55,12 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
     if (rootfs_make_private(err) < 0 || rootfs_mount_overlay(cfg, err) < 0
         || rootfs_mount_proc(cfg->rootfs, err) < 0
         || devices_setup(cfg->rootfs, err) < 0
-        || rootfs_mount_sys(cfg->rootfs, err) < 0
+        || rootfs_mount_sys(cfg->rootfs, cfg->sec.privileged, err) < 0
         || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
+        || masked_paths_apply(cfg->rootfs, &cfg->sec, err) < 0
         || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
-        || rootfs_pivot(cfg->rootfs, err) < 0)
+        || rootfs_pivot(cfg->rootfs, err) < 0
+        || devices_add_nodes(&cfg->dev, err) < 0)
         return -1;
     return 0;
 }
@@ -83,10 +88,25 @@ static int setup_process(const mb_config *cfg, mb_error *err)
     return 0;
 }
 
+/* The image's USER (root when unset), resolved in the container's own
+ * /etc/passwd and /etc/group now that "/" is its root; *run is cfg with
+ * the program's environment (HOME from passwd when the env has none). */
+static int become_user(const mb_config *cfg, mb_config *run, mb_error *err)
+{
+    mb_user user;
+
+    *run = *cfg;
+    if (user_prepare(cfg, MB_EXIT_SETUP, &user, &run->env, err) < 0
+        || userdb_switch(&user, err) < 0)
+        return -1;
+    return 0;
+}
+
 int child_main(void *arg)
 {
     const mb_child_ctx *ctx = arg;
     const mb_config *cfg = ctx->cfg;
+    mb_config run;
     mb_error err;
 
     close(ctx->sync_wr);
@@ -104,8 +124,12 @@ int child_main(void *arg)
     }
     /* Device nodes and mount points get exactly the modes we ask for. */
     umask(0);
-    if (setup_mounts(cfg, &err) < 0 || setup_process(cfg, &err) < 0)
+    /* Confinement around the user switch, in runc's order (confine.h). */
+    if (setup_mounts(cfg, &err) < 0 || setup_process(cfg, &err) < 0
+        || confine_before_user(&cfg->sec, &err) < 0
+        || become_user(cfg, &run, &err) < 0
+        || confine_after_user(&cfg->sec, &err) < 0)
         errpipe_fail(ctx->err_wr, &err);
-    exec_container(cfg, &err);
+    exec_container(&run, &err);
     errpipe_fail(ctx->err_wr, &err);
 }

@@ -1,6 +1,7 @@
 /* childio.c - see childio.h. */
 #include "run/childio.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
@@ -18,8 +19,10 @@ static int make_pipe(int *rd, int *wr, mb_error *err)
     return 0;
 }
 
-/* Detached without a tty: stdout/stderr pipes; stdin /dev/null, or a pipe
- * we hold open and never write (docker run -di). */
+/* Without a tty: stdout/stderr pipes; stdin /dev/null, or a pipe (-i): the
+ * foreground monitor relays the caller's stdin into it, the detached one
+ * holds it open and never writes (docker run -di).  Never the caller's own
+ * fds: a container holding the caller's terminal could TIOCSTI into it. */
 static int prepare_pipes(const mb_runopts *o, mb_child_ctx *ctx,
                          mb_parentio *p, mb_error *err)
 {
@@ -51,9 +54,7 @@ int childio_prepare(const mb_runopts *o, int detached, mb_child_ctx *ctx,
         ctx->ctty = 1;
         return 0;
     }
-    if (detached)
-        return prepare_pipes(o, ctx, p, err);
-    return 0;
+    return prepare_pipes(o, ctx, p, err);
 }
 
 void childio_close_child(mb_child_ctx *ctx)
@@ -79,18 +80,33 @@ void childio_close_parent(mb_parentio *p)
     }
 }
 
+/* Every fd above stdio except keep, for real (not close-on-exec): a
+ * leaked host fd must not even serve as a cwd (-w /proc/self/fd/N, the
+ * CVE-2024-21626 class) before the execve. */
+static int close_others(int keep, mb_error *err)
+{
+    int r = 0;
+
+    if (keep > 3)
+        r = close_range(3, (unsigned)keep - 1, 0);
+    if (r == 0)
+        r = close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0U, 0);
+    if (r < 0 && errno != ENOSYS)
+        return mb_error_errno(err, "close inherited fds");
+    return 0;
+}
+
 int childio_setup(const mb_child_ctx *ctx, mb_error *err)
 {
     int i;
 
-    if (ctx->ctty) {
-        if (setsid() < 0)
-            return mb_error_errno(err, "setsid");
-        if (ioctl(ctx->io[0], TIOCSCTTY, 0) < 0)
-            return mb_error_errno(err, "ioctl TIOCSCTTY");
-    }
+    /* Our own session: no controlling terminal unless it is our pty. */
+    if (setsid() < 0)
+        return mb_error_errno(err, "setsid");
+    if (ctx->ctty && ioctl(ctx->io[0], TIOCSCTTY, 0) < 0)
+        return mb_error_errno(err, "ioctl TIOCSCTTY");
     for (i = 0; i < 3; i++)
         if (ctx->io[i] > 2 && dup2(ctx->io[i], i) < 0)
             return mb_error_errno(err, "dup2 stdio");
-    return 0;
+    return close_others(ctx->err_wr, err);
 }

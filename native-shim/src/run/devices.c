@@ -1,11 +1,17 @@
 /* devices.c - /dev: tmpfs, device nodes, symlinks, pts, shm, mqueue.
  *
  * The container never sees the host's /dev: it gets a fresh tmpfs with the
- * handful of harmless character devices every program expects.
+ * handful of harmless character devices every program expects, Docker's
+ * defaults (runtime-spec config-linux.md "Default Devices"; /dev/console is
+ * not one: Docker makes it only with a terminal).  What a container may open
+ * is the device cgroup's call (v1 devices controller, v2 eBPF program);
+ * extra nodes (--device, --privileged) are made after pivot_root.
  */
 #include "run/devices.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
@@ -126,5 +132,42 @@ int devices_setup(const char *rootfs, mb_error *err)
     if (mount_dev_tmpfs(rootfs, err) < 0 || make_nodes(rootfs, err) < 0
         || make_links(rootfs, err) < 0 || mount_submounts(rootfs, err) < 0)
         return -1;
+    return 0;
+}
+
+/* The parent of an absolute path, created 0755 as needed (we run inside the
+ * container's root by now: symlinks resolve within it). */
+static int make_parent(const char *path, mb_error *err)
+{
+    char dir[PATH_MAX];
+    char *slash;
+
+    if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+        return mb_error_detail(err, MB_EXIT_SETUP, "device", "path too long");
+    slash = strrchr(dir, '/');
+    if (slash == NULL || slash == dir)
+        return 0;
+    *slash = '\0';
+    return mb_mkdir_p(dir, err);
+}
+
+int devices_add_nodes(const mb_dev_config *dev, mb_error *err)
+{
+    size_t i;
+
+    for (i = 0; i < dev->nnodes; i++) {
+        const mb_dev_node *n = &dev->nodes[i];
+        mode_t type = n->type == 'b' ? S_IFBLK : S_IFCHR;
+
+        if (make_parent(n->path, err) < 0)
+            return -1;
+        /* The host's node wins over a default one of the same name. */
+        if (unlink(n->path) < 0 && errno != ENOENT)
+            return mb_error_errno(err, "device %s", n->path);
+        if (mknod(n->path, type | n->mode, makedev(n->major, n->minor)) < 0)
+            return mb_error_errno(err, "mknod %s", n->path);
+        if (chown(n->path, n->uid, n->gid) < 0)
+            return mb_error_errno(err, "chown %s", n->path);
+    }
     return 0;
 }

@@ -81,7 +81,7 @@ int rootfs_mount_proc(const char *rootfs, mb_error *err)
                     NULL, "/proc", err);
 }
 
-int rootfs_mount_sys(const char *rootfs, mb_error *err)
+int rootfs_mount_sys(const char *rootfs, int writable, mb_error *err)
 {
     char path[PATH_MAX];
 
@@ -89,10 +89,11 @@ int rootfs_mount_sys(const char *rootfs, mb_error *err)
         || mb_path_join(path, sizeof(path), rootfs, "/sys", err) < 0)
         return -1;
     /* Mounted from inside the new network namespace, so /sys/class/net
-     * lists only our own interfaces; read-only like Docker's default. */
+     * lists only our own interfaces; read-only like Docker's default
+     * (writable with --privileged, as Docker's). */
     return mb_mount("sysfs", path, "sysfs",
-                    MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL, "/sys",
-                    err);
+                    (writable ? 0 : MS_RDONLY) | MS_NOSUID | MS_NODEV | MS_NOEXEC,
+                    NULL, "/sys", err);
 }
 
 int rootfs_pivot(const char *rootfs, mb_error *err)

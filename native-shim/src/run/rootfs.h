@@ -11,9 +11,9 @@ int rootfs_make_private(mb_error *err);
 /* Mount the overlay of cfg->lowers/upper/work on cfg->rootfs. */
 int rootfs_mount_overlay(const mb_config *cfg, mb_error *err);
 
-/* /proc and a read-only /sys inside the (still unpivoted) rootfs. */
+/* /proc and /sys (read-only unless writable) inside the unpivoted rootfs. */
 int rootfs_mount_proc(const char *rootfs, mb_error *err);
-int rootfs_mount_sys(const char *rootfs, mb_error *err);
+int rootfs_mount_sys(const char *rootfs, int writable, mb_error *err);
 
 /* Make rootfs the new "/" and drop every trace of the old root. */
 int rootfs_pivot(const char *rootfs, mb_error *err);

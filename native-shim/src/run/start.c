@@ -1,5 +1,6 @@
-/* start.c - parent side of a start: pipes, clone, join the v2 cgroups and
- * the network, release the child (which joins v1 cgroups itself, see
+/* start.c - parent side of a start: pipes, clone, the v2 device program,
+ * join the v2 cgroups and the network, release the child (which joins v1
+ * cgroups itself, see
  * cgroup_join.c) and read its verdict from the error pipe. */
 #include "run/start.h"
 
@@ -15,6 +16,7 @@
 #include "run/childio.h"
 #include "run/errpipe.h"
 #include "run/namespaces.h"
+#include "security/device_filter.h"
 
 /* A parent-side failure after clone: the child must not outlive it. Its
  * mounts live only in its own mount namespace and vanish with it. */
@@ -47,7 +49,9 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
     mb_error err;
     int code;
 
-    if (cgroup_join(&cfg->cgroups, pid, &err) < 0
+    /* v2: the device program is on the cgroup before the child can run. */
+    if (devfilter_attach(&cfg->dev, &cfg->cgroups, &err) < 0
+        || cgroup_join(&cfg->cgroups, pid, &err) < 0
         || net_parent_setup(&cfg->net, pid, &err) < 0)
         return abort_child(pid, ctx, &err);
     ctx->netns = nshold_open(cfg->opts.nshold, pid);

@@ -1,7 +1,9 @@
 import type { Command } from 'commander';
 import type { ContainerState, OciSpec } from '../../engine/containers.js';
 import { familiarImageName } from '../../engine/image-names.js';
+import { securityHostConfig } from '../../engine/security-view.js';
 import { MiniboxError } from '../../util/errors.js';
+import { goQuote } from '../../util/go-quote.js';
 import { formatTable } from '../format/table.js';
 import { ago, humanDuration } from '../format/duration.js';
 import { collect } from '../options.js';
@@ -80,9 +82,10 @@ const PS_HEADERS: Record<string, string> = {
   Status: 'STATUS', Ports: 'PORTS', Names: 'NAMES', State: 'STATE',
 };
 
+/** Docker's COMMAND: truncated, then Go-quoted (an ESC from the image shows as \x1b). */
 function quoteCommand(args: string[], trunc: boolean): string {
   const cmd = args.map((a) => (/\s/.test(a) ? `'${a}'` : a)).join(' ');
-  return `"${trunc && cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd}"`;
+  return goQuote(trunc && cmd.length > 20 ? `${cmd.slice(0, 19)}…` : cmd);
 }
 
 async function portsOf(id: string): Promise<string> {
@@ -175,7 +178,7 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
     },
     Image: state.imageId,
     Name: `/${state.name}`,
-    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none' },
+    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none', ...securityHostConfig(spec) },
     Mounts: [],
     Config: {
       Hostname: spec.hostname,

@@ -28,6 +28,11 @@ export function defineRun(program: Command): void {
     .option('-i, --interactive', 'Keep STDIN open', false)
     .addOption(new Option('--pull <policy>', 'Pull image before running').choices(['missing', 'always', 'never']).default('missing'))
     .option('--platform <platform>', 'Set platform if server is multi-platform capable')
+    .option('--device <list>', 'Add a host device to the container', collect, [])
+    .option('--privileged', 'Give extended privileges to this container', false)
+    .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
+    .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [])
+    .option('--security-opt <list>', 'Security Options', collect, [])
     .addOption(new Option('--help', 'Print usage').hideHelp())
     .helpOption(false)
     .passThroughOptions()
@@ -85,6 +90,11 @@ export interface RunOptions extends ResourceFlags {
   dns?: string[];
   addHost?: string[];
   networkAlias?: string[];
+  device?: string[];
+  privileged?: boolean;
+  capAdd?: string[];
+  capDrop?: string[];
+  securityOpt?: string[];
 }
 
 export async function runCommand(image: string, command: string[], opts: RunOptions): Promise<number> {
@@ -99,7 +109,9 @@ export async function runCommand(image: string, command: string[], opts: RunOpti
 }
 
 async function runContainerWithPull(image: string, command: string[], opts: RunOptions, onPullEvent: (e: PullEvent) => void): Promise<number> {
-  const { runContainer } = await import('../../engine/run.js');
+  const { runContainer, parseSecurityOpt } = await import('../../engine/run.js');
+  const { readSecurityOpts } = await import('../security-opt.js');
+  const securityOpt = readSecurityOpts(opts.securityOpt ?? [], parseSecurityOpt);
   return runContainer({
     pull: opts.pull ?? 'missing',
     onPullEvent,
@@ -115,6 +127,12 @@ async function runContainerWithPull(image: string, command: string[], opts: RunO
     tty: opts.tty === true,
     ...(opts.restart !== undefined ? { restart: opts.restart } : {}),
     onDetached: (id) => process.stdout.write(`${id}\n`),
+    devices: opts.device ?? [],
+    privileged: opts.privileged === true,
+    capAdd: opts.capAdd ?? [],
+    capDrop: opts.capDrop ?? [],
+    securityOpt,
+    onWarning: (message) => process.stderr.write(`minibox: WARNING: ${message}\n`),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
     ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
@@ -133,6 +151,7 @@ function networkFlags(o: RunOptions): NetworkFlags {
     dns: o.dns ?? [],
     addHosts: o.addHost ?? [],
     aliases: o.networkAlias ?? [],
+    ...(o.hostname !== undefined ? { hostname: o.hostname } : {}), // checked with the network's text flags
   };
 }
 

@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import type { HierarchyKind } from './types.js';
+import { CONTROLLERS } from './v1/cgroup.js';
 
 /**
  * Which hierarchy to drive, from /proc/self/mountinfo: cgroup2 mounted at /sys/fs/cgroup is
  * a pure v2 host; otherwise v1 controllers at /sys/fs/cgroup/<ctrl> (hybrid or legacy),
- * whose memory and cpu controllers are what limits need. Reading mountinfo costs no ffi load
- * on the run path; statfs (src/linux/libc.ts) says the same.
+ * whose memory and cpu controllers are what limits need (devices: what confinement needs).
+ * Reading mountinfo costs no ffi load on the run path; statfs (src/linux/libc.ts) says the same.
  */
 export interface Hierarchy {
   kind: HierarchyKind;
@@ -24,7 +25,7 @@ export function parseMountinfo(text: string): Hierarchy {
     if (fstype === 'cgroup2' && mountPoint === '/sys/fs/cgroup') v2Root = mountPoint;
     if (fstype === 'cgroup') {
       for (const opt of superOpts.split(',')) {
-        if (['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio'].includes(opt)) v1Mounts.set(opt, mountPoint);
+        if ((CONTROLLERS as readonly string[]).includes(opt)) v1Mounts.set(opt, mountPoint);
       }
     }
   }

@@ -25,6 +25,26 @@ export interface CgroupStats {
 
 export type HierarchyKind = 'v2' | 'v1';
 
+/**
+ * One device-cgroup rule in the OCI runtime spec's linux.resources.devices shape
+ * (config-linux.md "Device allowlist"): type a (all), c or b (absent: a); major/minor
+ * absent = any; access a subset of "rwm" (absent: rwm).
+ */
+export interface DeviceRule {
+  allow: boolean;
+  type?: 'a' | 'c' | 'b';
+  major?: number;
+  minor?: number;
+  access?: string;
+}
+
+/**
+ * Who enforces the device rules on this host: the v1 `devices` controller (the driver writes
+ * devices.deny/devices.allow), an eBPF BPF_PROG_TYPE_CGROUP_DEVICE program on a v2 cgroup
+ * (the shim builds and attaches it before the container runs), or nothing at all.
+ */
+export type DeviceControl = 'v1' | 'bpf' | 'none';
+
 export interface ContainerCgroup {
   readonly kind: HierarchyKind;
   /** Directories whose cgroup.procs the shim writes the container's pid into. */
@@ -34,6 +54,9 @@ export interface ContainerCgroup {
   /** Create the cgroup (and, on v2, enable the controllers it needs in its parents). */
   create(): void;
   apply(limits: Limits): void;
+  readonly deviceControl: DeviceControl;
+  /** v1: write the rules, in order, to devices.deny/devices.allow. v2 and none: nothing to write. */
+  applyDevices(rules: DeviceRule[]): void;
   stats(): CgroupStats;
   /** Remove the cgroup; its processes must be gone. Missing is fine (idempotent). */
   remove(): Promise<void>;

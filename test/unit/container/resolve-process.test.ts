@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveArgs, resolveCwd, resolveEnv, expandEnvFlags, DEFAULT_PATH } from '../../../src/container/resolve-process.js';
+import { resolveArgs, resolveCwd, resolveEnv, resolveUser, expandEnvFlags, DEFAULT_PATH } from '../../../src/container/resolve-process.js';
 import { MiniboxError } from '../../../src/util/errors.js';
 
 describe('argv from image config and flags (Docker rules)', () => {
@@ -23,10 +23,21 @@ describe('argv from image config and flags (Docker rules)', () => {
   });
 });
 
+describe('user', () => {
+  it("takes the image's USER, -u over it, root ('') without either", () => {
+    expect(resolveUser({ User: 'app:staff' }, undefined)).toBe('app:staff');
+    expect(resolveUser({ User: 'app' }, '1000:1000')).toBe('1000:1000');
+    expect(resolveUser({}, undefined)).toBe('');
+  });
+  it('refuses a newline (it would split the shim config record)', () => {
+    expect(() => resolveUser({ User: 'a\nb' }, undefined)).toThrow(/invalid user/);
+  });
+});
+
 describe('environment', () => {
-  it('starts from PATH and HOSTNAME, then image Env, then -e, then HOME', () => {
+  it('starts from PATH and HOSTNAME, then image Env, then -e; no HOME (the shim takes it from passwd)', () => {
     const env = resolveEnv({ Env: ['PATH=/opt/bin', 'A=image', 'B=image'] }, ['B=flag', 'C=flag'], 'box');
-    expect(env).toEqual(['PATH=/opt/bin', 'HOSTNAME=box', 'A=image', 'B=flag', 'C=flag', 'HOME=/root']);
+    expect(env).toEqual(['PATH=/opt/bin', 'HOSTNAME=box', 'A=image', 'B=flag', 'C=flag']);
   });
   it('uses the default PATH when the image has none and keeps an image HOME', () => {
     expect(resolveEnv({ Env: ['HOME=/home/app'] }, [], 'h')).toEqual([`PATH=${DEFAULT_PATH}`, 'HOSTNAME=h', 'HOME=/home/app']);

@@ -2,20 +2,26 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildSpec, limitsOf, lowerDirsOf, mergeResources, ociResources, type SpecInput } from '../../../src/container/spec.js';
+import { buildSpec, limitsOf, lowerDirsOf, mergeResources, ociResources, userOf, type SpecInput } from '../../../src/container/spec.js';
 import { parseOciSpec, readSpec, writeSpec } from '../../../src/container/spec-read.js';
+import { containerSecurity } from '../../../src/container/security/confinement.js';
+import { isPrivileged } from '../../../src/container/spec.js';
+
+const KERNEL = { lastCap: 40, arch: 'amd64', release: '6.1.0' };
+const security = (privileged = false) => containerSecurity({ capAdd: [], capDrop: [], privileged, securityOpt: [] }, KERNEL);
 
 /** config.json as buildSpec writes it (runtime-spec config.md field names) and as readSpec reads it back. */
 const ID = 'f'.repeat(64);
 const INPUT: SpecInput = {
   id: ID,
-  process: { args: ['/bin/sh', '-c', 'echo hi'], env: ['PATH=/bin', 'HOSTNAME=web'], cwd: '/app' },
+  process: { args: ['/bin/sh', '-c', 'echo hi'], env: ['PATH=/bin', 'HOSTNAME=web'], cwd: '/app', user: '' },
   hostname: 'web',
   terminal: true,
   imageRef: 'docker.io/library/busybox:latest',
   imageId: `sha256:${'1'.repeat(64)}`,
   lowerDirs: ['/var/lib/minibox/snapshots/aaa', '/var/lib/minibox/snapshots/bbb'],
   limits: { memory: 67108864, memorySwap: 134217728, cpuQuota: 50000, cpuPeriod: 100000, cpusetCpus: '0-1', pids: 64 },
+  security: security(),
 };
 
 describe('buildSpec', () => {
@@ -23,7 +29,15 @@ describe('buildSpec', () => {
 
   it('puts the process, terminal and root user where the runtime spec has them', () => {
     expect(spec.ociVersion).toBe('1.0.2');
-    expect(spec.process).toEqual({ terminal: true, user: { uid: 0, gid: 0 }, args: ['/bin/sh', '-c', 'echo hi'], env: ['PATH=/bin', 'HOSTNAME=web'], cwd: '/app' });
+    expect(spec.process).toEqual({
+      terminal: true,
+      user: { uid: 0, gid: 0 },
+      args: ['/bin/sh', '-c', 'echo hi'],
+      env: ['PATH=/bin', 'HOSTNAME=web'],
+      cwd: '/app',
+      capabilities: INPUT.security.capabilities,
+      noNewPrivileges: false,
+    });
     expect(spec.root).toEqual({ path: 'rootfs', readonly: false });
     expect(spec.hostname).toBe('web');
   });
@@ -52,6 +66,28 @@ describe('buildSpec', () => {
       'io.minibox.rootfs.lower': '/var/lib/minibox/snapshots/aaa:/var/lib/minibox/snapshots/bbb',
     });
     expect(lowerDirsOf(spec)).toEqual(INPUT.lowerDirs);
+  });
+
+  it('records the confinement: capabilities, seccomp, masked and read-only paths; --privileged lifts them', () => {
+    expect(spec.process.capabilities?.bounding).toHaveLength(14);
+    expect(spec.linux.seccomp?.defaultAction).toBe('SCMP_ACT_ERRNO');
+    expect(spec.linux.maskedPaths).toContain('/proc/kcore');
+    expect(spec.linux.readonlyPaths).toContain('/proc/sys');
+    expect(isPrivileged(spec)).toBe(false);
+    const priv = buildSpec({ ...INPUT, security: security(true) });
+    expect(isPrivileged(priv)).toBe(true);
+    expect(priv.linux.seccomp).toBeUndefined();
+    expect(priv.linux.maskedPaths).toEqual([]);
+    expect(priv.mounts.find((m) => m.destination === '/sys')?.options).not.toContain('ro');
+  });
+
+  it("records the image's USER for the shim: numbers in process.user, the spec as given in an annotation", () => {
+    expect(userOf(spec)).toBeUndefined();
+    const named = buildSpec({ ...INPUT, process: { ...INPUT.process, user: 'app:staff' } });
+    expect([named.process.user, userOf(named)]).toEqual([{ uid: 0, gid: 0 }, 'app:staff']);
+    const numeric = buildSpec({ ...INPUT, process: { ...INPUT.process, user: '1000:50' } });
+    expect([numeric.process.user, userOf(numeric)]).toEqual([{ uid: 1000, gid: 50 }, '1000:50']);
+    expect(userOf({ ...spec, process: { ...spec.process, user: { uid: 7, gid: 8 } } })).toBe('7:8'); // a hand-written config.json
   });
 
   it('writes no resources for no limits', () => {

@@ -6,7 +6,7 @@ import { statePaths, type StatePaths } from '../../../src/util/paths.js';
 import { writeBlob } from '../../../src/image/blobs.js';
 import { setRef, writeImageRecord } from '../../../src/image/index-store.js';
 import { snapshotDir } from '../../../src/image/snapshots.js';
-import type { ContainerCgroup, Limits } from '../../../src/linux/cgroups/index.js';
+import type { ContainerCgroup, DeviceRule, Limits } from '../../../src/linux/cgroups/index.js';
 import type { ShimConfig, ShimEvent } from '../../../src/linux/shim.js';
 import type { EngineDrivers, LaunchedShim } from '../../../src/engine/drivers.js';
 import type { NetworkPlan } from '../../../src/engine/network.js';
@@ -18,6 +18,7 @@ import type { NetworkPlan } from '../../../src/engine/network.js';
 export interface Recorder {
   steps: string[];
   limits: Limits[];
+  deviceRules: DeviceRule[][]; // what applyDevices was given, per call
   shimConfigs: ShimConfig[];
   drivers: EngineDrivers;
 }
@@ -26,18 +27,21 @@ export interface FakeOptions {
   shimEvents?: ShimEvent[]; // what the shim reports, in order
   shimExit?: number; // its exit code
   attachFails?: Error;
+  deviceControl?: 'v1' | 'bpf' | 'none'; // who enforces device rules on the fake host
 }
 
 const NONE_PLAN: NetworkPlan = { mode: 'none', ports: [], exposed: [], links: [], extraHosts: [], dns: [], aliases: [] };
 
 export function fakeDrivers(opts: FakeOptions = {}): Recorder {
-  const rec: Recorder = { steps: [], limits: [], shimConfigs: [], drivers: undefined as unknown as EngineDrivers };
+  const rec: Recorder = { steps: [], limits: [], deviceRules: [], shimConfigs: [], drivers: undefined as unknown as EngineDrivers };
   const cgroup = (id: string): ContainerCgroup => ({
     kind: 'v2',
     joinPaths: [`/fake/cgroup/minibox/${id}`],
     viewSpec: 'v2',
     create: () => void rec.steps.push('cgroup.create'),
     apply: (l) => void (rec.steps.push('cgroup.apply'), rec.limits.push(l)),
+    deviceControl: opts.deviceControl ?? 'v1',
+    applyDevices: (rules) => void rec.deviceRules.push(rules),
     stats: () => ({ memoryUsage: 0, memoryLimit: 0, cpuUsageNs: 0, pids: 0, oomKills: 0, blockRead: 0, blockWrite: 0 }),
     remove: async () => void rec.steps.push('cgroup.remove'),
   });

@@ -59,11 +59,12 @@ describe('runContainer (foreground)', () => {
         hostname: 'box',
         cwd: '/work',
         args: ['/bin/app', '--debug', 'x'], // the entrypoint stays, the command replaces Cmd
-        env: ['PATH=/usr/bin:/bin', 'HOSTNAME=box', 'MODE=flag', 'EXTRA=1', 'HOME=/root'],
+        env: ['PATH=/usr/bin:/bin', 'HOSTNAME=box', 'MODE=flag', 'EXTRA=1'], // HOME: the shim's, from passwd
         cgroups: [`/fake/cgroup/minibox/${id}`],
         cgroupView: 'v2',
         netRecords: ['net.mode=none'],
         run: { tty: true, stdin: false, nshold: false },
+        security: expect.objectContaining({ privileged: false, caps: expect.objectContaining({ effective: '00000000a80425fb' }) }),
       },
     ]);
   });

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { CgroupStats, ContainerCgroup, Limits } from '../types.js';
+import type { CgroupStats, ContainerCgroup, DeviceControl, DeviceRule, Limits } from '../types.js';
 import { ensureDir, removeDir, removeParentIfEmpty, retryOnVanishedParent } from '../files.js';
 import { MiniboxError } from '../../../util/errors.js';
 import { hostMemory } from '../v2/cgroup.js';
@@ -8,8 +8,9 @@ import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset, inheritCpuset } from './cpuset.js';
 import { ioBytes } from './blkio.js';
+import { applyDevices } from './devices.js';
 
-const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio'] as const;
+export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 
 /**
@@ -65,6 +66,16 @@ export class V1Cgroup implements ContainerCgroup {
     if (cpuset) applyCpuset(cpuset, limits);
     const pids = need('pids', limits.pids !== undefined);
     if (pids) applyPids(pids, limits);
+  }
+
+  /** Without a mounted devices controller nothing restricts device access (the caller warns). */
+  get deviceControl(): DeviceControl {
+    return this.dirs.has('devices') ? 'v1' : 'none';
+  }
+
+  applyDevices(rules: DeviceRule[]): void {
+    const dir = this.dir('devices');
+    if (dir) applyDevices(dir, rules);
   }
 
   stats(): CgroupStats {

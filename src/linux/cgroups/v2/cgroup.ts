@@ -1,6 +1,6 @@
 import path from 'node:path';
-import { mkdirSync, readFileSync } from 'node:fs';
-import type { CgroupStats, ContainerCgroup, Limits } from '../types.js';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import type { CgroupStats, ContainerCgroup, DeviceControl, Limits } from '../types.js';
 import { ensureDir, readControlOr, removeDir, removeParentIfEmpty, retryOnVanishedParent, writeControl } from '../files.js';
 import { applyMemory, memoryStats } from './memory.js';
 import { applyCpu, cpuUsageNs } from './cpu.js';
@@ -47,6 +47,19 @@ export class V2Cgroup implements ContainerCgroup {
     applyCpu(this.dir, limits);
     applyCpuset(this.dir, limits);
     applyPids(this.dir, limits);
+  }
+
+  /**
+   * v2 has no devices files: the shim attaches an eBPF device program to the cgroup (from the
+   * same rules, native-shim/src/security/device_filter.c). A kernel without the bpf syscall
+   * has no /proc/sys/kernel/unprivileged_bpf_disabled, and then nothing can restrict devices.
+   */
+  get deviceControl(): DeviceControl {
+    return existsSync('/proc/sys/kernel/unprivileged_bpf_disabled') ? 'bpf' : 'none';
+  }
+
+  applyDevices(): void {
+    // nothing to write: the rules travel to the shim (engine/shim-config.ts)
   }
 
   stats(): CgroupStats {

@@ -5,6 +5,8 @@
  *   minibox-shim exec         a program in a running container (exec/enter.h)
  *   minibox-shim link-del     delete links in one batch (net/netcmd.c)
  *   minibox-shim net-attach   connect a running container (net/netcmd.c)
+ *   minibox-shim cp           a stopped container's overlay for cp (exec/cp.h)
+ *   minibox-shim init PID     --init's PID 1, run from the sealed copy (run/init.h)
  *
  * Further subcommands are added as rows of the table below.
  */
@@ -15,10 +17,12 @@
 #include "common/error.h"
 #include "common/report.h"
 #include "config/config.h"
+#include "exec/cp.h"
 #include "exec/enter.h"
 #include "monitor/daemon.h"
 #include "monitor/foreground.h"
 #include "net/network.h"
+#include "run/init.h"
 #include "security/seccomp.h"
 
 static int cmd_run(int argc, char **argv)
@@ -55,6 +59,8 @@ static const struct command commands[] = {
     { "exec", enter_cmd },
     { "link-del", net_cmd_link_del },
     { "net-attach", net_cmd_attach },
+    { "cp", cp_cmd },
+    { "init", init_cmd },
 };
 
 int main(int argc, char **argv)

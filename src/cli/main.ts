@@ -13,6 +13,9 @@ import { defineNetwork, definePort } from './commands/network.js';
 import { defineKill, defineRestart, defineStart, defineStop, defineWait } from './commands/lifecycle.js';
 import { defineLogs } from './commands/logs.js';
 import { defineExec } from './commands/exec.js';
+import { defineVolume } from './commands/volume.js';
+import { defineDiff } from './commands/diff.js';
+import { defineCp } from './commands/cp.js';
 
 /**
  * The minibox command line: one table of commands. Each command module (commands/<name>.ts)
@@ -46,6 +49,9 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   defineWait,
   defineLogs,
   defineExec,
+  defineVolume,
+  defineDiff,
+  defineCp,
 ];
 
 function buildProgram(): Command {

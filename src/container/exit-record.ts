@@ -72,5 +72,5 @@ export function markStopped(dir: string): void {
 
 /** Before a (re)start: no marker and no record of an earlier run's start or exit. */
 export function clearMonitorFiles(dir: string): void {
-  for (const f of ['stopped', 'exit.json', 'started.json']) rmSync(path.join(dir, f), { force: true });
+  for (const f of ['stopped', 'exit.json', 'started.json', 'health.json']) rmSync(path.join(dir, f), { force: true });
 }

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';
+import { parseHealthSpec, type HealthSpec } from './health.js';
 
 /**
  * containers/<id>/hostconfig.json: how the container is run, beside what it is (config.json):
@@ -9,7 +10,8 @@ export interface HostConfig {
   restart: string; // no | always | unless-stopped | on-failure[:N]
   tty: boolean;
   interactive: boolean;
-  stopSignal: string; // the image's StopSignal, default SIGTERM
+  stopSignal: string; // --stop-signal or the image's StopSignal, default SIGTERM
+  stopTimeout?: number; // --stop-timeout: stop's wait before SIGKILL (default 10 s)
   network?: {
     network?: string;
     publish?: string[];
@@ -19,6 +21,7 @@ export interface HostConfig {
     addHosts?: string[];
     aliases?: string[];
   }; // the run's network flags, so `start` attaches the container the same way again
+  health?: HealthSpec; // the check the detached monitor runs (container/health.ts)
 }
 
 export const DEFAULT_HOST_CONFIG: HostConfig = { restart: 'no', tty: false, interactive: false, stopSignal: 'SIGTERM' };
@@ -26,7 +29,8 @@ export const DEFAULT_HOST_CONFIG: HostConfig = { restart: 'no', tty: false, inte
 export async function readHostConfig(dir: string): Promise<HostConfig> {
   try {
     const o = (await readJsonFile(path.join(dir, 'hostconfig.json'))) as Partial<HostConfig>;
-    return { ...DEFAULT_HOST_CONFIG, ...o };
+    const { health, ...rest } = o;
+    return { ...DEFAULT_HOST_CONFIG, ...rest, ...(health !== undefined ? { health: parseHealthSpec(health) } : {}) };
   } catch {
     return { ...DEFAULT_HOST_CONFIG };
   }

@@ -6,6 +6,7 @@ import { expectObject, optNumber, optObject, optString, optStringArray, reqStrin
 import type { OciMount, OciResources, OciSpec } from './spec.js';
 import { parseOciCapabilities, parseOciSeccomp } from './security/spec-fields.js';
 import { parseDeviceRules, parseLinuxDevices } from './security/device-spec.js';
+import { parseOciRlimits } from './rlimits-spec.js';
 
 /**
  * The one reader (and re-writer) of a container's config.json. Every use case that needs
@@ -54,6 +55,7 @@ export function parseOciSpec(json: unknown): OciSpec {
       cwd: optString(proc, 'cwd', `${WHAT} process`) ?? '/',
       ...(capabilities ? { capabilities } : {}),
       ...(typeof proc.noNewPrivileges === 'boolean' ? { noNewPrivileges: proc.noNewPrivileges } : {}),
+      ...(proc.rlimits !== undefined ? { rlimits: parseOciRlimits(proc.rlimits, `${WHAT} process.rlimits`) } : {}),
     },
     root: { path: reqString(root, 'path', `${WHAT} root`), readonly: root.readonly === true },
     hostname: optString(o, 'hostname', WHAT) ?? '',
@@ -67,6 +69,7 @@ export function parseOciSpec(json: unknown): OciSpec {
       maskedPaths: optStringArray(linux, 'maskedPaths', `${WHAT} linux`) ?? [],
       readonlyPaths: optStringArray(linux, 'readonlyPaths', `${WHAT} linux`) ?? [],
       ...(seccomp ? { seccomp } : {}),
+      ...(linux.sysctl !== undefined ? { sysctl: stringMap(expectObject(linux.sysctl, `${WHAT} linux.sysctl`), `${WHAT} linux.sysctl`) } : {}),
       ...(linux.devices !== undefined ? { devices: parseLinuxDevices(linux.devices, `${WHAT} linux.devices`) } : {}),
     },
     annotations: stringMap(optObject(o, 'annotations', WHAT) ?? {}, `${WHAT} annotations`),

@@ -4,6 +4,7 @@ import type { LinuxDevice } from './security/devices.js';
 import type { OciCapabilities } from './security/capabilities.js';
 import type { ContainerSecurity } from './security/confinement.js';
 import type { OciSeccomp } from './security/seccomp-profile.js';
+import type { OciRlimit } from './ulimits.js';
 
 /**
  * The container's OCI runtime-spec config.json (runtime-spec config.md, config-linux.md):
@@ -27,6 +28,7 @@ export interface OciSpec {
     cwd: string;
     capabilities?: OciCapabilities; // absent (a container from before confinement): the shim's own set
     noNewPrivileges?: boolean;
+    rlimits?: OciRlimit[]; // --ulimit and the default nofile (process-options.ts)
   };
   root: { path: string; readonly: boolean };
   hostname: string;
@@ -39,6 +41,7 @@ export interface OciSpec {
     readonlyPaths: string[];
     devices?: LinuxDevice[]; // extra nodes in /dev (--device, --privileged)
     seccomp?: OciSeccomp; // absent: unconfined
+    sysctl?: Record<string, string>; // --sysctl (container/sysctls.ts)
   };
   annotations: Record<string, string>;
 }
@@ -69,6 +72,8 @@ export interface SpecInput {
   limits: Limits;
   security: ContainerSecurity; // container/security/confinement.ts
   devices?: { rules: DeviceRule[]; nodes: LinuxDevice[] }; // container/security/devices.ts planDevices
+  mounts?: OciMount[]; // -v, --mount, --tmpfs (container/mounts.ts), after the standard ones
+  readonlyRootfs?: boolean; // --read-only
 }
 
 /** Limits in the runtime spec's linux.resources shape (config-linux.md). */
@@ -120,6 +125,10 @@ export function isPrivileged(spec: OciSpec): boolean {
 function standardMounts(privileged: boolean): OciMount[] {
   if (!privileged) return STANDARD_MOUNTS;
   return STANDARD_MOUNTS.map((m) => (m.destination === '/sys' ? { ...m, options: (m.options ?? []).filter((o) => o !== 'ro') } : m));
+}
+/** The container's own mounts (-v, --mount, --tmpfs): config.json's mounts past the standard ones the shim always makes. */
+export function userMountsOf(spec: OciSpec): OciMount[] {
+  return spec.mounts.filter((m) => !STANDARD_MOUNTS.some((s) => s.destination === m.destination && s.source === m.source && s.type === m.type && s.type !== 'tmpfs') && !STANDARD_MOUNTS.some((s) => JSON.stringify(s) === JSON.stringify(m)));
 }
 /** The user as given (image USER or -u): names are resolved by the shim in the container's own passwd. */
 const USER_ANNOTATION = 'io.minibox.user';
@@ -173,9 +182,9 @@ export function buildSpec(input: SpecInput): OciSpec {
       capabilities: sec.capabilities,
       noNewPrivileges: sec.noNewPrivileges,
     },
-    root: { path: 'rootfs', readonly: false },
+    root: { path: 'rootfs', readonly: input.readonlyRootfs === true },
     hostname: input.hostname,
-    mounts: standardMounts(sec.privileged),
+    mounts: [...standardMounts(sec.privileged), ...(input.mounts ?? [])],
     linux: {
       namespaces: ['pid', 'mount', 'network', 'uts', 'ipc', 'cgroup'].map((type) => ({ type })),
       cgroupsPath: `/minibox/${input.id}`,

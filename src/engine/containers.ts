@@ -7,6 +7,7 @@ import { containerDirs, removeContainerFiles } from '../container/store.js';
 import { isProcessAlive, waitProcessGone } from '../linux/proc/liveness.js';
 import type { OciSpec } from '../container/spec.js';
 import { readSpec } from '../container/spec-read.js';
+import { readHealthState, type HealthState } from '../container/health.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
 import { applyMonitorRecord, markStopped, readMonitorRecord } from '../container/exit-record.js';
 
@@ -14,6 +15,12 @@ import { applyMonitorRecord, markStopped, readMonitorRecord } from '../container
 export type { ContainerState } from '../container/state.js';
 export type { OciSpec } from '../container/spec.js';
 export { readCommand } from '../container/spec-read.js';
+export type { HealthState, HealthStatus } from '../container/health.js';
+
+/** The monitor's last health record (containers/<id>/health.json); undefined: no check. */
+export function containerHealth(id: string): HealthState | undefined {
+  return readHealthState(containerDirs(statePaths(), id).dir);
+}
 
 /**
  * Use cases over container records: list, inspect, remove. A record that says "running"
@@ -46,9 +53,11 @@ export async function inspectContainer(ref: string): Promise<{ state: ContainerS
   return { state, spec: await readSpec(containerDirs(paths, state.id).dir) };
 }
 
-export async function removeContainer(ref: string, force: boolean): Promise<string> {
+/** `volumes` (rm -v): the container's anonymous volumes go with it; named ones always stay. */
+export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<string> {
   const paths = statePaths();
   const state = await reconcile(await findContainer(paths, ref));
+  const spec = volumes ? await readSpec(containerDirs(paths, state.id).dir).catch(() => undefined) : undefined;
   if (state.status === 'running') {
     if (!force) {
       throw new MiniboxError(
@@ -72,6 +81,7 @@ export async function removeContainer(ref: string, force: boolean): Promise<stri
     const current = await readContainerState(containerDirs(paths, state.id).dir).catch(() => undefined);
     if (current) await removeContainerFiles(paths, state.id);
   });
+  if (spec) await (await import('./volumes.js')).removeAnonymousVolumes(paths, spec);
   return state.id;
 }
 

@@ -6,6 +6,7 @@ import { clearMonitorFiles, readMonitorRecord } from '../container/exit-record.j
 import { validRestartPolicy, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
 import { logPath } from '../container/log-file.js';
 import type { ShimConfig } from '../linux/shim.js';
+import type { HealthSpec } from '../container/health.js';
 import type { ContainerCgroup } from '../linux/cgroups/index.js';
 import { processStartTime } from '../linux/proc/liveness.js';
 import type { NetworkFlags } from './network.js';
@@ -18,8 +19,9 @@ import type { ShimLauncher } from './drivers.js';
  * and goes.
  */
 export function hostConfigOf(
-  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags },
+  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags; stopTimeout?: number },
   stopSignal?: string,
+  health?: HealthSpec,
 ): HostConfig {
   const restart = req.restart ?? 'no';
   if (!validRestartPolicy(restart)) throw new MiniboxError(`invalid restart policy: ${restart}`, 125);
@@ -28,7 +30,9 @@ export function hostConfigOf(
     tty: req.tty === true,
     interactive: req.interactive,
     stopSignal: stopSignal || 'SIGTERM',
+    ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}),
     ...(req.network ? { network: req.network } : {}),
+    ...(health ? { health } : {}),
   };
 }
 
@@ -37,6 +41,15 @@ function oomFile(cgroup: ContainerCgroup): string | undefined {
   if (cgroup.kind === 'v2') return cgroup.joinPaths[0] ? path.join(cgroup.joinPaths[0], 'memory.events') : undefined;
   const mem = cgroup.joinPaths.find((p) => /\/memory[^/]*\/minibox\//.test(p));
   return mem ? path.join(mem, 'memory.oom_control') : undefined;
+}
+
+/**
+ * run -d --rm: once the container is gone for good the monitor runs `minibox rm ID` with this
+ * very CLI (the network teardown lives here in Node, one implementation for rm and --rm).
+ */
+function removeCommand(id: string): string[] {
+  // -v: Docker removes a --rm container's anonymous volumes with it (named ones stay)
+  return [process.execPath, '--', process.argv[1] ?? 'minibox', 'rm', '-v', id];
 }
 
 /** Launch the shim with detach=1; returns once the program runs (the monitor stays, Node goes). */
@@ -62,6 +75,8 @@ export async function launchDetached(
         statedir: dirs.dir,
         restart: hc.restart,
         ...(oom ? { oom } : {}),
+        ...(hc.health ? { health: hc.health } : {}),
+        ...(state.autoRemove ? { autoremove: removeCommand(state.id) } : {}),
       },
     },
     'ignore',

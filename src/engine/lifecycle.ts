@@ -43,7 +43,7 @@ export async function stopContainer(ref: string, opts: { seconds?: number; signa
   const sig = parseSignal(opts.signal ?? hc.stopSignal);
   markStopped(containerDirs(statePaths(), state.id).dir);
   await signalInit(state, sig);
-  if (!(await waitMonitorGone(state, (opts.seconds ?? 10) * 1000))) {
+  if (!(await waitMonitorGone(state, (opts.seconds ?? hc.stopTimeout ?? 10) * 1000))) {
     await signalInit(await current(ref), SIGKILL);
     // a monitor stuck in a restart back-off sees the marker within 50 ms
     await waitMonitorGone(state, 10_000);

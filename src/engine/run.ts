@@ -11,6 +11,7 @@ import { createContainer, newContainerId, removeContainerFiles, type ContainerDi
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { parseResources, type ResourceFlags } from '../container/resources.js';
 import { writeHostConfig } from '../container/hostconfig.js';
+import { checkHealthFlags, resolveHealth, type HealthFlags } from '../container/health.js';
 import type { ShimConfig } from '../linux/shim.js';
 import { processStartTime } from '../linux/proc/liveness.js';
 import type { ContainerCgroup, Limits } from '../linux/cgroups/index.js';
@@ -19,8 +20,12 @@ import { hostDeviceLookup } from '../linux/devices.js';
 import { deviceRulesOf, planDevices } from '../container/security/devices.js';
 import { containerSecurity, type SecurityOpt } from '../container/security/confinement.js';
 import { kernelSecurityFacts } from '../linux/kernel-facts.js';
+import { ociMountOf, prepareBindSources, type MountFlags, type MountRequest } from '../container/mounts.js';
+import { planRunMounts, removeAnonymousVolumes, resolveVolumeMounts } from './volumes.js';
+import { applyProcessFlags, readRunFiles, type ProcessRunFlags, type RunFiles } from './run-process.js';
 
 export { parseSecurityOpt, type SecurityOpt } from '../container/security/confinement.js';
+export type { HealthFlags } from '../container/health.js';
 import type { PullListener, PullPolicy } from './pull.js';
 import { planEnv, type NetworkFlags, type NetworkPlan } from './network.js';
 import { shimConfigFor } from './shim-config.js';
@@ -31,7 +36,7 @@ import { defaultDrivers, type EngineDrivers, type ShimLauncher } from './drivers
  * resolve image → create the container record → start the shim → forward signals → wait
  * → record the exit → remove it when --rm.
  */
-export interface RunRequest {
+export interface RunRequest extends ProcessRunFlags {
   image: string;
   command: string[];
   name?: string;
@@ -56,38 +61,54 @@ export interface RunRequest {
   capDrop?: string[]; // --cap-drop
   securityOpt?: SecurityOpt[]; // --security-opt, a seccomp=FILE already read by the CLI
   onWarning?: (message: string) => void; // e.g. no device cgroup on this host
+  mounts?: MountFlags; // -v, --mount, --tmpfs, --read-only
+  volumesFrom?: string[]; // --volumes-from C[:ro|rw]
+  user?: string; // -u name|uid[:group|gid]
+  health?: HealthFlags; // --health-*, --no-healthcheck (over the image's HEALTHCHECK)
 }
 
 export async function runContainer(req: RunRequest, drivers: EngineDrivers = defaultDrivers()): Promise<number> {
   mark('run: start');
   const paths = statePaths();
+  const files = await readRunFiles(req, process.env); // --env-file, --label-file: before any pull
+  const planned = planRunMounts(req.mounts ?? { volumes: [], mounts: [], tmpfs: [], readOnly: false });
+  checkHealthFlags(req.health ?? {}); // bad flags fail before any pull
   const image = await imageFor(paths, req);
   mark('image resolved');
   const id = newContainerId();
   // validated before anything is created: bad flags leave nothing behind
   const net = await drivers.network.plan(paths, req.network ?? {}, image.config.config);
-  const { spec, limits } = specFor(id, req, image, net);
-  const hostname = spec.hostname;
-  const { state, dirs } = await createContainer(paths, {
-    id,
-    ...(req.name !== undefined ? { name: req.name } : {}),
-    image: image.ref,
-    imageId: image.imageId,
-    autoRemove: req.autoRemove,
-    spec: () => spec,
+  const health = resolveHealth(image.config.config.Healthcheck, req.health ?? {});
+  // named/anonymous volumes → binds of their _data (engine/volumes.ts); removed again if the record is not made
+  const volumes = await resolveVolumeMounts(paths, planned, { volumes: image.config.config.Volumes, lowerDirs: image.snapshotDirs }, req.volumesFrom ?? []);
+  const { spec, limits, state, dirs } = await volumes.undoIfFails(async () => {
+    const { spec, limits } = specFor(id, req, image, net, volumes.mounts, files);
+    await prepareBindSources(volumes.mounts); // last before the record: a missing --mount source leaves nothing
+    const made = await createContainer(paths, {
+      id,
+      ...(req.name !== undefined ? { name: req.name } : {}),
+      image: image.ref,
+      imageId: image.imageId,
+      autoRemove: req.autoRemove,
+      spec: () => spec,
+    });
+    return { spec, limits, ...made };
   });
+  const hostname = spec.hostname;
   mark('container created');
   let netRecords: string[];
   try {
     netRecords = await drivers.network.attach(paths, { id, name: state.name, hostname }, net);
   } catch (err) {
     await removeContainerFiles(paths, id); // a port in use: no half-made container
+    await removeAnonymousVolumes(paths, spec);
     throw err;
   }
   mark('network attached');
   const cgroup = drivers.cgroups(id);
   let detached = false;
   let held: HeldShim | undefined; // the shim, still holding the container's netns
+  let setupFailed = false; // the shim refused it (e.g. an unknown -u user): no record left, like a bad flag
   try {
     cgroup.create();
     cgroup.apply(limits);
@@ -98,17 +119,20 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
       stdin: req.interactive,
       nshold: !req.detach && net.mode === 'bridge',
     });
-    const stopSignal = image.config.config.StopSignal;
+    const stopSignal = req.stopSignal ?? image.config.config.StopSignal;
     if (req.detach) {
       const { launchDetached, hostConfigOf } = await import('./launch-detached.js');
-      await launchDetached(dirs, state, config, cgroup, hostConfigOf(req, stopSignal), drivers.shim);
+      await launchDetached(dirs, state, config, cgroup, hostConfigOf(req, stopSignal, health), drivers.shim);
       detached = true;
       req.onDetached?.(id);
       return 0;
     }
     // what `start` needs to run this container again the same way (a --rm container is never started again)
-    if (!req.autoRemove) await writeHostConfig(dirs.dir, { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.network ? { network: req.network } : {}) });
-    const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim);
+    if (!req.autoRemove) await writeHostConfig(dirs.dir, { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}), ...(req.network ? { network: req.network } : {}), ...(health ? { health } : {}) });
+    const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim).catch((err: unknown) => {
+      setupFailed = err instanceof MiniboxError && err.exitCode === 125;
+      throw err;
+    });
     held = waited.held;
     return waited.status;
   } finally {
@@ -117,7 +141,7 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
     mark('container done');
     try {
       if (!detached) {
-        await allSettledOrThrow([drivers.network.release(paths, id), cgroup.remove(), req.autoRemove ? removeContainerFiles(paths, id) : undefined]);
+        await allSettledOrThrow([drivers.network.release(paths, id), cgroup.remove(), req.autoRemove || setupFailed ? removeContainerFiles(paths, id).then(() => removeAnonymousVolumes(paths, spec)) : undefined]);
       }
     } finally {
       mark('cleaned up');
@@ -138,9 +162,9 @@ async function imageFor(paths: StatePaths, req: RunRequest): Promise<RunImage> {
 type RunImage = Awaited<ReturnType<typeof resolveImageForRun>>;
 
 /** The container's config.json: the image's process with the flags over it, link variables first. */
-function specFor(id: string, req: RunRequest, image: RunImage, net: NetworkPlan): { spec: OciSpec; limits: Limits } {
+function specFor(id: string, req: RunRequest, image: RunImage, net: NetworkPlan, mounts: MountRequest[], files: RunFiles): { spec: OciSpec; limits: Limits } {
   const hostname = req.hostname ?? (net.mode === 'host' ? hostHostname() : id.slice(0, 12));
-  const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...req.env];
+  const env = [...planEnv(net, req.name ?? id.slice(0, 12)), ...files.env, ...req.env];
   const proc = resolveProcess(image.config.config, { ...req, env, hostname }, process.env);
   const limits = parseResources(req.resources, hostFacts());
   const devices = planDevices({ devices: req.devices ?? [], privileged: req.privileged === true }, hostDeviceLookup);
@@ -148,8 +172,8 @@ function specFor(id: string, req: RunRequest, image: RunImage, net: NetworkPlan)
     { capAdd: req.capAdd ?? [], capDrop: req.capDrop ?? [], privileged: req.privileged === true, securityOpt: req.securityOpt ?? [] },
     kernelSecurityFacts(),
   );
-  const spec = buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits, devices, security });
-  return { spec, limits };
+  const spec = buildSpec({ id, process: proc, hostname, terminal: req.tty === true, imageRef: image.ref, imageId: image.imageId, lowerDirs: image.snapshotDirs, limits, devices, security, mounts: mounts.map(ociMountOf), readonlyRootfs: req.mounts?.readOnly === true });
+  return { spec: applyProcessFlags(spec, req, image.config.config, files, net.mode), limits };
 }
 
 /** A shim that reported the exit but still holds the netns: release() lets it exit. */

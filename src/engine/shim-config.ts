@@ -1,8 +1,10 @@
-import { lowerDirsOf, userOf, type OciSpec } from '../container/spec.js';
+import { lowerDirsOf, userMountsOf, userOf, type OciSpec } from '../container/spec.js';
 import type { ContainerDirs } from '../container/store.js';
 import { deviceRulesOf, effectiveDeviceRules } from '../container/security/devices.js';
 import { seccompCacheDir, shimSecurityOf } from '../container/security/shim-security.js';
 import { statePaths } from '../util/paths.js';
+import { shimMountOf } from '../container/mounts.js';
+import { shimProcessOf } from '../container/process-options.js';
 import { deviceRuleLine, type ContainerCgroup } from '../linux/cgroups/index.js';
 import type { ShimConfig, ShimDeviceFilter, ShimRunOptions } from '../linux/shim.js';
 
@@ -36,6 +38,9 @@ export function shimConfigFor(
     ...(userOf(spec) !== undefined ? { user: userOf(spec) } : {}),
     ...(cgroup.deviceControl === 'bpf' ? { deviceFilter: deviceFilterOf(spec) } : {}),
     ...(spec.linux.devices?.length ? { deviceNodes: spec.linux.devices } : {}),
+    process: shimProcessOf(spec),
+    ...(userMountsOf(spec).length ? { mounts: userMountsOf(spec).map(shimMountOf) } : {}),
+    ...(spec.root.readonly ? { readonlyRootfs: true } : {}),
     security: shimSecurityOf(spec, seccompCacheDir(statePaths().root)),
   };
 }

@@ -1,4 +1,4 @@
-import { expectObject, optObject, optString, optStringArray, reqString, isObject, type JsonObject } from '../util/json.js';
+import { expectObject, optNumber, optObject, optString, optStringArray, reqString, isObject, type JsonObject } from '../util/json.js';
 import { MiniboxError } from '../util/errors.js';
 
 /**
@@ -15,6 +15,16 @@ export interface ImageRuntimeConfig {
   Volumes?: Record<string, object>;
   Labels?: Record<string, string>;
   StopSignal?: string;
+  Healthcheck?: ImageHealthcheck;
+}
+
+/** HEALTHCHECK: Test ["CMD", ...] | ["CMD-SHELL", cmd] | ["NONE"]; durations in nanoseconds. */
+export interface ImageHealthcheck {
+  Test?: string[];
+  Interval?: number;
+  Timeout?: number;
+  StartPeriod?: number;
+  Retries?: number;
 }
 
 export interface ImageConfig {
@@ -39,6 +49,24 @@ function parseLabels(o: JsonObject, what: string): Record<string, string> | unde
   const out: Record<string, string> = {};
   for (const [k, val] of Object.entries(v)) if (typeof val === 'string') out[k] = val;
   return out;
+}
+
+function parseHealthcheck(c: JsonObject, what: string): ImageHealthcheck | undefined {
+  const h = optObject(c, 'Healthcheck', what);
+  if (!h) return undefined;
+  const w = `${what} Healthcheck`;
+  const count = (k: string) => {
+    const v = optNumber(h, k, w);
+    if (v !== undefined && (!Number.isInteger(v) || v < 0)) throw new MiniboxError(`invalid ${w}: "${k}" must be a non-negative integer`);
+    return v;
+  };
+  return withoutEmpty<ImageHealthcheck>({
+    Test: optStringArray(h, 'Test', w),
+    Interval: count('Interval'),
+    Timeout: count('Timeout'),
+    StartPeriod: count('StartPeriod'),
+    Retries: count('Retries'),
+  });
 }
 
 /** The fields that are set: absent and empty-string ones are left out, as the image did. */
@@ -66,6 +94,7 @@ export function parseImageConfig(json: unknown): ImageConfig {
     Volumes: parseRecord(c, 'Volumes', cw),
     Labels: parseLabels(c, cw),
     StopSignal: optString(c, 'StopSignal', cw),
+    Healthcheck: parseHealthcheck(c, cw),
   });
   const created = optString(o, 'created', what);
   return {

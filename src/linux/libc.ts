@@ -2,7 +2,7 @@
  * The libc calls Node lacks, bound with ffi-rs. Loaded lazily: the first call pays ~10 ms,
  * commands that never need it pay nothing. Every wrapper throws a MiniboxError naming the
  * call and the object on failure, crun-style (`mknod '/x/y': Operation not permitted`).
- * Only what src/ calls is bound (layer extraction's mknod/lsetxattr, signal-child's pidfds):
+ * Only what src/ calls is bound (layer extraction's mknod/lsetxattr, diff's lgetxattr, signal-child's pidfds):
  * a binding nothing calls is untested in practice and goes.
  */
 import { createRequire } from 'node:module';
@@ -76,6 +76,14 @@ export function lsetxattr(path: string, name: string, value: Buffer): void {
     call('lsetxattr', [T().String, T().String, T().U8Array, T().U64, T().I32], [path, name, value, value.length, 0]),
     `setxattr ${name} '${path}'`,
   );
+}
+
+/** lgetxattr(2): the value of `name` on `path` itself, undefined when it has none (diff's opaque dirs). */
+export function lgetxattr(path: string, name: string, max = 256): Buffer | undefined {
+  const buf = Buffer.alloc(max);
+  const r = call('lgetxattr', [T().String, T().String, T().U8Array, T().U64], [path, name, buf, max]);
+  if (Number(r.value) < 0 && (r.errnoCode === osConstants.errno.ENODATA || r.errnoCode === osConstants.errno.ENOTSUP)) return undefined;
+  return buf.subarray(0, check(r, `getxattr ${name} '${path}'`));
 }
 
 const SYS_PIDFD_SEND_SIGNAL = 424;

@@ -5,6 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Readable, Writable } from 'node:stream';
 import { MiniboxError } from '../util/errors.js';
+import { encodeMountRecords, type ShimMount } from './shim-mounts.js';
+import { encodeProcessRecords, type ShimProcessOptions } from './shim-process.js';
 
 /**
  * Starts native-shim's `minibox-shim run` and speaks its protocol:
@@ -30,6 +32,9 @@ export interface ShimConfig {
   user?: string; // name|uid[:group|gid], resolved by the shim in the container's passwd (common/userdb.h)
   deviceFilter?: ShimDeviceFilter; // v2: the eBPF device program to attach (native-shim/src/config/devconfig.h)
   deviceNodes?: ShimDeviceNode[]; // extra nodes for the container's /dev (--device, --privileged)
+  process?: ShimProcessOptions; // --group-add, rlimits (shim-process.ts)
+  mounts?: ShimMount[]; // -v, --mount, --tmpfs (shim-mounts.ts)
+  readonlyRootfs?: boolean; // --read-only
   security?: ShimSecurity; // the sec.* keys (native-shim/src/config/security.h); absent: unconfined
 }
 
@@ -113,6 +118,27 @@ export interface ShimRunOptions {
   oom?: string; // the cgroup file with the oom_kill counter
   restart?: string; // no | always | unless-stopped | on-failure[:N]
   nshold?: boolean; // foreground bridge run: keep the netns past the exit (see startShim)
+  autoremove?: string[]; // run -d --rm: argv the monitor execs once the container is gone (monitor/autoremove.h)
+  health?: ShimHealth; // the detached monitor's check (native-shim/src/config/healthconfig.h)
+}
+
+/** A health check: argv run inside the container, times in ms. */
+export interface ShimHealth {
+  args: string[];
+  intervalMs: number;
+  timeoutMs: number;
+  startPeriodMs: number;
+  retries: number;
+}
+
+function encodeHealth(h: ShimHealth): string[] {
+  return [
+    ...h.args.map((a) => `health.arg=${a}`),
+    `health.interval_ms=${h.intervalMs}`,
+    `health.timeout_ms=${h.timeoutMs}`,
+    `health.start_ms=${h.startPeriodMs}`,
+    `health.retries=${h.retries}`,
+  ];
 }
 
 export function encodeRunOptions(o: ShimRunOptions | undefined): string[] {
@@ -123,6 +149,8 @@ export function encodeRunOptions(o: ShimRunOptions | undefined): string[] {
   if (o.stdin) out.push('stdin=1');
   for (const k of ['log', 'statedir', 'oom', 'restart'] as const) if (o[k]) out.push(`${k}=${o[k]}`);
   if (o.nshold) out.push(`nshold=${HOLD_FD}`);
+  if (o.health) out.push(...encodeHealth(o.health));
+  for (const a of o.autoremove ?? []) out.push(`autoremove.arg=${a}`);
   return out;
 }
 
@@ -142,6 +170,8 @@ export function encodeShimConfig(c: ShimConfig): Buffer {
   if (c.cgroupView) records.push(`cgroupfs=${c.cgroupView}`);
   if (c.netRecords) records.push(...c.netRecords);
   if (c.user) records.push(`user=${c.user}`);
+  records.push(...encodeProcessRecords(c.process));
+  records.push(...encodeMountRecords(c.mounts, c.readonlyRootfs));
   records.push(...encodeDeviceRecords(c));
   records.push(...encodeSecurityRecords(c.security));
   records.push(...encodeRunOptions(c.run));

@@ -26,7 +26,8 @@ export interface RunOpts {
 /** Run the real CLI as a user would, with the test's own state root. */
 export function minibox(args: string[], opts: RunOpts): Promise<Result> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [MINIBOX_BIN, ...args], {
+    // `--`: Node 20 would otherwise take a `--env-file` meant for `run` as its own option
+    const child = spawn(process.execPath, ['--', MINIBOX_BIN, ...args], {
       env: { ...process.env, ...opts.env, MINIBOX_ROOT: opts.root },
       stdio: ['pipe', 'pipe', 'pipe'],
       ...(opts.uid !== undefined ? { uid: opts.uid, gid: opts.uid } : {}),

@@ -16,6 +16,8 @@ export interface LayerEntry {
   content?: string | Buffer;
   mode?: number;
   linkname?: string; // symlink target, or (link) the path of the file linked to
+  uid?: number; // owner (default 0:0)
+  gid?: number;
 }
 
 export interface ImageSpecConfig {
@@ -57,7 +59,7 @@ export async function tarEntries(entries: LayerEntry[]): Promise<Buffer> {
   })();
   for (const e of entries) {
     const type = e.type === 'dir' ? 'directory' : e.type;
-    const header: tar.Headers = { name: e.path.replace(/^\/+/, ''), type, mode: e.mode ?? (e.type === 'dir' ? 0o755 : 0o644), mtime: MTIME, uid: 0, gid: 0 };
+    const header: tar.Headers = { name: e.path.replace(/^\/+/, ''), type, mode: e.mode ?? (e.type === 'dir' ? 0o755 : 0o644), mtime: MTIME, uid: e.uid ?? 0, gid: e.gid ?? 0 };
     if (e.linkname !== undefined) header.linkname = e.type === 'link' ? e.linkname.replace(/^\/+/, '') : e.linkname;
     const body = e.type === 'file' ? Buffer.from(e.content ?? '') : undefined;
     await new Promise<void>((resolve, reject) => pack.entry(header, body, (err) => (err ? reject(err) : resolve())));

@@ -308,6 +308,36 @@ int userdb_resolve(const char *spec, int notfound_code, mb_user *u,
     return 0;
 }
 
+/* One --group-add entry: a gid as is, a name from the container's group. */
+static int extra_group(const char *group, int code, mb_user *u, mb_error *err)
+{
+    mb_user tmp = { .gid = 0 };
+    size_t i;
+
+    if (resolve_group(group, "", code, &tmp, err) < 0)
+        return -1;
+    for (i = 0; i < u->ngroups; i++)
+        if (u->groups[i] == tmp.gid)
+            return 0;
+    if (u->ngroups == USERDB_MAX_GROUPS)
+        return mb_error_detail(err, code, "group-add", "too many groups");
+    u->groups[u->ngroups++] = tmp.gid;
+    return 0;
+}
+
+int userdb_add_groups(const char *list, int notfound_code, mb_user *u,
+                      mb_error *err)
+{
+    char buf[4096], *save = NULL, *tok;
+
+    if (snprintf(buf, sizeof(buf), "%s", list) >= (int)sizeof(buf))
+        return mb_error_detail(err, notfound_code, "group-add", "list too long");
+    for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+        if (extra_group(tok, notfound_code, u, err) < 0)
+            return -1;
+    return 0;
+}
+
 int userdb_switch(const mb_user *u, mb_error *err)
 {
     if (setgroups(u->ngroups, u->groups) < 0)

@@ -35,6 +35,11 @@ typedef struct mb_user {
 int userdb_resolve(const char *spec, int notfound_code, mb_user *u,
                    mb_error *err);
 
+/* --group-add: list is comma separated gids or group names (resolved in the
+ * container's /etc/group), appended to u's supplementary groups. */
+int userdb_add_groups(const char *list, int notfound_code, mb_user *u,
+                      mb_error *err);
+
 /* setgroups, setgid, setuid (in this order: each needs the privilege the
  * next drops).  Capabilities across it are the caller's business
  * (PR_SET_KEEPCAPS, see security/). */

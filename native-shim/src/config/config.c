@@ -117,6 +117,10 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
         return security_apply(&cfg->sec, key, value, err);
     if (strncmp(key, "dev.", 4) == 0)
         return devconfig_apply(&cfg->dev, key, value, err);
+    if (strcmp(key, "mount") == 0 || strncmp(key, "mount.", 6) == 0)
+        return mountconfig_apply(&cfg->mounts, key, value, err);
+    if (strncmp(key, "health.", 7) == 0)
+        return healthconfig_apply(&cfg->health, key, value, err);
     /* Last: run-mode keys (runopts.c), which also rejects unknown keys. */
     return runopts_apply(&cfg->opts, key, value, err);
 }
@@ -198,7 +202,8 @@ static int validate(mb_config *cfg, mb_error *err)
     for (i = 0; i < cfg->cgroups.len; i++)
         if (require_abs(cfg->cgroups.items[i], "cgroup", err) < 0)
             return -1;
-    if (security_validate(&cfg->sec, err) < 0)
+    if (security_validate(&cfg->sec, err) < 0
+        || mountconfig_validate(&cfg->mounts, err) < 0)
         return -1;
     return netconfig_validate(&cfg->net, err);
 }
@@ -261,6 +266,7 @@ void config_free(mb_config *cfg)
     netconfig_free(&cfg->net);
     devconfig_free(&cfg->dev);
     security_free(&cfg->sec);
+    mountconfig_free(&cfg->mounts);
     free(cfg->buf);
     memset(cfg, 0, sizeof(*cfg));
 }

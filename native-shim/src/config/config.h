@@ -10,6 +10,8 @@
 
 #include "common/error.h"
 #include "config/devconfig.h"
+#include "config/mountconfig.h"
+#include "config/healthconfig.h"
 #include "config/netconfig.h"
 #include "config/runopts.h"
 #include "config/security.h"
@@ -40,6 +42,8 @@ typedef struct mb_config {
     mb_net_config net;    /* "net.*" keys, see netconfig.h */
     mb_dev_config dev;    /* "dev.*" keys: device program, extra nodes (devconfig.h) */
     mb_security sec;      /* "sec.*" keys: capabilities, seccomp, masked paths (security.h) */
+    mb_health_config health; /* "health.*" keys: the detached monitor's check */
+    mb_mount_config mounts; /* "mount" keys: -v, --mount, --tmpfs, --read-only (mountconfig.h) */
     mb_runopts opts;      /* detach, log, tty, restart, exec keys: runopts.h */
 } mb_config;
 

@@ -20,6 +20,8 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
         return flag(&o->detach, key, value, err);
     if (strcmp(key, "tty") == 0)
         return flag(&o->tty, key, value, err);
+    if (strcmp(key, "init") == 0)
+        return flag(&o->init, key, value, err);
     if (strcmp(key, "stdin") == 0)
         return flag(&o->stdin_open, key, value, err);
     if (strcmp(key, "log") == 0)
@@ -34,6 +36,31 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
         return config_set_once(&o->pid, key, value, err);
     if (strcmp(key, "user") == 0)
         return config_set_once(&o->user, key, value, err);
+    if (strcmp(key, "rlimit") == 0) {
+        if (o->nrlimits == MB_RLIMITS_MAX)
+            return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                                   "too many rlimit keys");
+        o->rlimits[o->nrlimits++] = value;
+        return 0;
+    }
+    if (strcmp(key, "sysctl") == 0) {
+        if (o->nsysctls == MB_SYSCTLS_MAX)
+            return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                                   "too many sysctl keys");
+        o->sysctls[o->nsysctls++] = value;
+        return 0;
+    }
+    if (strcmp(key, "shmsize") == 0)
+        return config_set_once(&o->shmsize, key, value, err);
+    if (strcmp(key, "groupadd") == 0)
+        return config_set_once(&o->groupadd, key, value, err);
+    if (strcmp(key, "autoremove.arg") == 0) {
+        if (o->nautoremove == MB_AUTOREMOVE_MAX)
+            return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                                   "too many autoremove.arg keys");
+        o->autoremove[o->nautoremove++] = value;
+        return 0;
+    }
     if (strcmp(key, "nshold") == 0)
         return config_set_once(&o->nshold, key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);

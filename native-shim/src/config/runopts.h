@@ -6,9 +6,16 @@
 
 #include "common/error.h"
 
+#include <stddef.h>
+
+#define MB_RLIMITS_MAX 16
+#define MB_SYSCTLS_MAX 64
+#define MB_AUTOREMOVE_MAX 8
+
 typedef struct mb_runopts {
     int detach;            /* detach=1: fork a monitor, report "started" */
     int tty;               /* tty=1: the container gets a pty */
+    int init;              /* init=1 (--init): PID 1 is run/init.h's */
     int stdin_open;        /* stdin=1: the container's stdin is ours (-i) */
     const char *log;       /* log=<json-file log path> (detached) */
     const char *statedir;  /* statedir=<containers/<id>>: exit.json etc. */
@@ -17,6 +24,16 @@ typedef struct mb_runopts {
     const char *pid;       /* exec: pid=<container init host pid> */
     const char *user;      /* user=name|uid[:group|gid] (image USER, exec -u),
                               resolved in the container (common/userdb.h) */
+    const char *groupadd;  /* groupadd=g1,g2 (--group-add): extra groups */
+    const char *rlimits[MB_RLIMITS_MAX]; /* rlimit=RLIMIT_X:soft:hard (run/rlimits.h) */
+    size_t nrlimits;
+    const char *sysctls[MB_SYSCTLS_MAX]; /* sysctl=K=V (run/sysctls.h) */
+    size_t nsysctls;
+    const char *shmsize;   /* shmsize=BYTES: /dev/shm's size */
+    const char *autoremove[MB_AUTOREMOVE_MAX]; /* autoremove.arg=, repeated: the
+                              argv the monitor execs once the container is gone
+                              for good (run -d --rm; monitor/autoremove.h) */
+    size_t nautoremove;
     const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
                               netns until EOF on fd, so the host can delete
                               its veth together with the bridge (net/nshold.h) */

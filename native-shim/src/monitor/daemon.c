@@ -13,7 +13,9 @@
 #include "common/report.h"
 #include "common/signals.h"
 #include "common/wait.h"
+#include "monitor/autoremove.h"
 #include "monitor/cgroup_remove.h"
+#include "monitor/health.h"
 #include "monitor/logger.h"
 #include "monitor/record.h"
 #include "monitor/restart.h"
@@ -178,10 +180,13 @@ static int supervise_runs(const mb_config *cfg, int sfd, int logfd,
     const mb_runopts *o = &cfg->opts;
     int restarts = 0, code;
     long oom;
+    pid_t checker = health_start(cfg, pid);
 
     for (;;) {
         oom = record_oom_kills(o->oom);
         code = log_until_exit(pid, sfd, io, logfd);
+        health_stop(checker); /* checks only while the container runs */
+        checker = 0;
         childio_close_parent(io);
         record_exit(o->statedir, code, record_oom_kills(o->oom) > oom,
                     restarts);
@@ -196,6 +201,7 @@ static int supervise_runs(const mb_config *cfg, int sfd, int logfd,
         }
         record_started(o->statedir, pid, restarts);
         record_clear_exit(o->statedir);
+        checker = health_start(cfg, pid); /* "starting" again, as Docker */
     }
 }
 
@@ -219,6 +225,7 @@ static int monitor_main(const mb_config *cfg, int sfd)
     code = supervise_runs(cfg, sfd, logfd, &io, pid);
     close(logfd);
     cgroup_remove_all(&cfg->cgroups);
+    autoremove_after_exit(&cfg->opts); /* run -d --rm */
     return code;
 }
 

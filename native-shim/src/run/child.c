@@ -22,6 +22,10 @@
 #include "run/errpipe.h"
 #include "run/execve.h"
 #include "run/masked_paths.h"
+#include "run/rlimits.h"
+#include "run/init.h"
+#include "run/sysctls.h"
+#include "run/mounts.h"
 #include "run/rootfs.h"
 #include "security/confine.h"
 #include "run/user.h"
@@ -54,11 +58,15 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
 {
     if (rootfs_make_private(err) < 0 || rootfs_mount_overlay(cfg, err) < 0
         || rootfs_mount_proc(cfg->rootfs, err) < 0
+        || sysctls_apply(cfg->rootfs, &cfg->opts, err) < 0
         || devices_setup(cfg->rootfs, err) < 0
+        || shm_resize(cfg->rootfs, &cfg->opts, err) < 0
         || rootfs_mount_sys(cfg->rootfs, cfg->sec.privileged, err) < 0
         || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
+        || mounts_apply(cfg->rootfs, &cfg->mounts, err) < 0
         || masked_paths_apply(cfg->rootfs, &cfg->sec, err) < 0
         || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
+        || mounts_readonly_root(cfg->rootfs, &cfg->mounts, err) < 0
         || rootfs_pivot(cfg->rootfs, err) < 0
         || devices_add_nodes(&cfg->dev, err) < 0)
         return -1;
@@ -126,9 +134,12 @@ int child_main(void *arg)
     umask(0);
     /* Confinement around the user switch, in runc's order (confine.h). */
     if (setup_mounts(cfg, &err) < 0 || setup_process(cfg, &err) < 0
+        || rlimits_apply(&cfg->opts, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
         || become_user(cfg, &run, &err) < 0
         || confine_after_user(&cfg->sec, &err) < 0)
+        errpipe_fail(ctx->err_wr, &err);
+    if (cfg->opts.init && init_fork(&err) < 0)
         errpipe_fail(ctx->err_wr, &err);
     exec_container(&run, &err);
     errpipe_fail(ctx->err_wr, &err);

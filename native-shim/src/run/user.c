@@ -43,5 +43,8 @@ int user_prepare(const mb_config *cfg, int notfound_code, mb_user *u,
         memset(u, 0, sizeof(*u));
         snprintf(u->home, sizeof(u->home), "/");
     }
+    if (cfg->opts.groupadd != NULL
+        && userdb_add_groups(cfg->opts.groupadd, notfound_code, u, err) < 0)
+        return -1;
     return needs_home ? with_home(&cfg->env, u->home, env, err) : 0;
 }

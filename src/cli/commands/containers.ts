@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import type { ContainerState, OciSpec } from '../../engine/containers.js';
+import type { ContainerState, HealthState, HealthStatus, OciSpec } from '../../engine/containers.js';
 import { familiarImageName } from '../../engine/image-names.js';
 import { securityHostConfig } from '../../engine/security-view.js';
+import { processConfigView, processHostConfig } from '../../engine/process-view.js';
 import { MiniboxError } from '../../util/errors.js';
 import { goQuote } from '../../util/go-quote.js';
 import { formatTable } from '../format/table.js';
@@ -18,7 +19,7 @@ export function definePs(program: Command): void {
     .option('-a, --all', 'Show all containers (default shows just running)', false)
     .option('-q, --quiet', 'Only display container IDs', false)
     .option('--no-trunc', "Don't truncate output")
-    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name=, id=, status=, ancestor=)', collect, [])
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (name=, id=, status=, ancestor=, health=, label=)', collect, [])
     .option('--format <template>', 'Format output using a Go-template-like string ({{.ID}} {{.Names}} ...)')
     .action(psCommand);
 }
@@ -30,7 +31,7 @@ export function defineRm(program: Command): void {
     .argument('<container...>')
     .option('-f, --force', 'Force the removal of a running container (uses SIGKILL)', false)
     .option('-v, --volumes', 'Remove anonymous volumes associated with the container', false)
-    .action(async (refs: string[], opts: { force: boolean }) => {
+    .action(async (refs: string[], opts: { force: boolean; volumes: boolean }) => {
       process.exitCode = await rmCommand(refs, opts);
     });
 }
@@ -63,8 +64,8 @@ export interface PsOptions {
   format?: string;
 }
 
-/** docker ps -f key=value: name (substring), id (prefix), status, ancestor (image). */
-export function matchesFilters(c: ContainerState, filters: string[]): boolean {
+/** docker ps -f key=value: name (substring), id (prefix), status, ancestor (image), health. */
+export function matchesFilters(c: ContainerState, filters: string[], health?: HealthStatus): boolean {
   return filters.every((f) => {
     const eq = f.indexOf('=');
     const key = f.slice(0, eq);
@@ -72,6 +73,11 @@ export function matchesFilters(c: ContainerState, filters: string[]): boolean {
     if (key === 'name') return c.name.includes(value.replace(/^\//, ''));
     if (key === 'id') return c.id.startsWith(value);
     if (key === 'status') return c.status === value;
+    if (key === 'health') {
+      if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new MiniboxError(`Unrecognised filter value for health: ${value}`);
+      return (health ?? 'none') === value;
+    }
+    if (key === 'label') return true; // against config.json: psCommand's labelFilters
     if (key === 'ancestor') return familiarImageName(c.image) === familiarImageName(value) || c.imageId.includes(value);
     throw new MiniboxError(`invalid filter '${f}'`);
   });
@@ -94,8 +100,14 @@ async function portsOf(id: string): Promise<string> {
   return containerPortsColumn(statePaths(), id);
 }
 
-export function statusText(c: ContainerState, now = Date.now()): string {
-  if (c.status === 'running') return `Up ${humanDuration(now - Date.parse(c.startedAt))}`;
+/** STATUS's health part, as Docker: " (healthy)", " (unhealthy)", " (health: starting)". */
+function healthSuffix(status: HealthStatus | undefined): string {
+  if (status === undefined) return '';
+  return status === 'starting' ? ' (health: starting)' : ` (${status})`;
+}
+
+export function statusText(c: ContainerState, now = Date.now(), health?: HealthStatus): string {
+  if (c.status === 'running') return `Up ${humanDuration(now - Date.parse(c.startedAt))}${healthSuffix(health)}`;
   if (c.status === 'exited') return `Exited (${c.exitCode}) ${ago(c.finishedAt, now)}`;
   if (c.status === 'dead') return 'Dead';
   return 'Created';
@@ -103,8 +115,14 @@ export function statusText(c: ContainerState, now = Date.now()): string {
 
 export async function psCommand(opts: PsOptions): Promise<void> {
   const all = opts.all || opts.filter.some((f) => f.startsWith('status=') && f !== 'status=running');
-  const { listContainers, readCommand } = await engine();
-  const containers = (await listContainers(all)).filter((c) => matchesFilters(c, opts.filter));
+  const { listContainers, readCommand, containerHealth } = await engine();
+  const listed = await listContainers(all);
+  const health = new Map(listed.map((c) => [c.id, containerHealth(c.id)?.Status]));
+  const labelFilters = opts.filter.filter((f) => f.startsWith('label=')).map((f) => f.slice('label='.length));
+  const { matchesLabels } = await import('../../engine/process-view.js');
+  const labelled = await Promise.all(listed.map((c) => matchesLabels(c.id, labelFilters)));
+  const containers = listed.filter((c, i) => labelled[i] && matchesFilters(c, opts.filter, health.get(c.id)));
+  const status = (c: ContainerState) => statusText(c, Date.now(), health.get(c.id));
   if (opts.quiet) {
     for (const c of containers) process.stdout.write(`${opts.trunc ? c.id.slice(0, 12) : c.id}\n`);
     return;
@@ -121,7 +139,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
           Command: quoteCommand(await readCommand(c.id), opts.trunc),
           CreatedAt: c.created,
           RunningFor: ago(c.created),
-          Status: statusText(c),
+          Status: status(c),
           State: c.status,
           Ports: await portsOf(c.id),
         }),
@@ -136,7 +154,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
       familiarImageName(c.image),
       quoteCommand(await readCommand(c.id), opts.trunc),
       ago(c.created),
-      statusText(c),
+      status(c),
       await portsOf(c.id),
       c.name,
     ]),
@@ -144,12 +162,12 @@ export async function psCommand(opts: PsOptions): Promise<void> {
   process.stdout.write(formatTable(['CONTAINER ID', 'IMAGE', 'COMMAND', 'CREATED', 'STATUS', 'PORTS', 'NAMES'], rows));
 }
 
-export async function rmCommand(refs: string[], opts: { force: boolean }): Promise<number> {
+export async function rmCommand(refs: string[], opts: { force: boolean; volumes?: boolean }): Promise<number> {
   const { removeContainer } = await engine();
   let code = 0;
   for (const ref of refs) {
     try {
-      await removeContainer(ref, opts.force);
+      await removeContainer(ref, opts.force, opts.volumes === true);
       process.stdout.write(`${ref}\n`);
     } catch (err) {
       if (!(err instanceof MiniboxError)) throw err;
@@ -161,7 +179,7 @@ export async function rmCommand(refs: string[], opts: { force: boolean }): Promi
 }
 
 /** The Docker-shaped view of a container that `inspect` prints. */
-export function dockerView(state: ContainerState, spec: OciSpec, net: Record<string, unknown> = { Networks: {} }): Record<string, unknown> {
+export function dockerView(state: ContainerState, spec: OciSpec, net: Record<string, unknown> = { Networks: {} }, health?: HealthState): Record<string, unknown> {
   return {
     Id: state.id,
     Created: state.created,
@@ -175,10 +193,11 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
       OOMKilled: state.oomKilled,
       StartedAt: state.startedAt || '0001-01-01T00:00:00Z',
       FinishedAt: state.finishedAt || '0001-01-01T00:00:00Z',
+      ...(health ? { Health: health } : {}),
     },
     Image: state.imageId,
     Name: `/${state.name}`,
-    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none', ...securityHostConfig(spec) },
+    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none', ...securityHostConfig(spec), ...processHostConfig(spec) },
     Mounts: [],
     Config: {
       Hostname: spec.hostname,
@@ -186,13 +205,14 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
       Cmd: spec.process.args,
       Image: familiarImageName(state.image),
       WorkingDir: spec.process.cwd,
+      ...processConfigView(spec),
     },
     NetworkSettings: net,
   };
 }
 
 export async function inspectCommand(refs: string[], opts: { format?: string } = {}): Promise<number> {
-  const { inspectContainer } = await engine();
+  const { inspectContainer, containerHealth } = await engine();
   const views: unknown[] = [];
   let code = 0;
   for (const ref of refs) {
@@ -200,7 +220,7 @@ export async function inspectCommand(refs: string[], opts: { format?: string } =
       const { state, spec } = await inspectContainer(ref);
       const { containerNetworkSettings } = await import('../../engine/network.js');
       const { statePaths } = await import('../../util/paths.js');
-      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id)));
+      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id), containerHealth(state.id)));
     } catch (err) {
       if (!(err instanceof MiniboxError)) throw err;
       process.stderr.write(`minibox: ${err.message}\n`);

@@ -1,9 +1,11 @@
-import { Option, type Command } from 'commander';
+import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { ResourceFlags } from '../../engine/resources.js';
 import type { NetworkFlags } from '../../engine/network.js';
+import type { HealthFlags } from '../../engine/run.js';
 import type { PullEvent } from '../../engine/pull.js';
 import type { PullRenderer } from '../progress/renderer.js';
 import { mark } from '../../util/trace.js';
+import { MiniboxError } from '../../util/errors.js';
 import { collect } from '../options.js';
 
 /** `minibox run`: every flag of it here; the engine is loaded when the command runs. */
@@ -11,6 +13,7 @@ export function defineRun(program: Command): void {
   const run = program.command('run');
   resourceOptions(run);
   networkOptions(run);
+  mountOptions(run);
   run
     .option('-d, --detach', 'Run container in background and print container ID', false)
     .option('-t, --tty', 'Allocate a pseudo-TTY', false)
@@ -33,6 +36,23 @@ export function defineRun(program: Command): void {
     .option('--cap-add <list>', 'Add Linux capabilities', collect, [])
     .option('--cap-drop <list>', 'Drop Linux capabilities', collect, [])
     .option('--security-opt <list>', 'Security Options', collect, [])
+    .option('-u, --user <string>', 'Username or UID (format: <name|uid>[:<group|gid>])')
+    .option('--group-add <list>', 'Add additional groups to join', collect, [])
+    .option('--ulimit <ulimit>', 'Ulimit options', collect, [])
+    .option('--env-file <list>', 'Read in a file of environment variables', collect, [])
+    .option('-l, --label <list>', 'Set meta data on a container', collect, [])
+    .option('--label-file <list>', 'Read in a line delimited file of labels', collect, [])
+    .option('--stop-signal <string>', 'Signal to stop the container')
+    .option('--stop-timeout <int>', 'Timeout (in seconds) to stop a container', parseStopTimeout)
+    .option('--shm-size <bytes>', 'Size of /dev/shm')
+    .option('--sysctl <map>', 'Sysctl options', collect, [])
+    .option('--init', 'Run an init inside the container that forwards signals and reaps processes', false)
+    .option('--health-cmd <string>', 'Command to run to check health')
+    .option('--health-interval <duration>', 'Time between running the check (ms|s|m|h) (default 0s)')
+    .option('--health-timeout <duration>', 'Maximum time to allow one check to run (ms|s|m|h) (default 0s)')
+    .option('--health-retries <int>', 'Consecutive failures needed to report unhealthy')
+    .option('--health-start-period <duration>', 'Start period for the container to initialize before starting health-retries countdown (ms|s|m|h) (default 0s)')
+    .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .addOption(new Option('--help', 'Print usage').hideHelp())
     .helpOption(false)
     .passThroughOptions()
@@ -68,8 +88,23 @@ function networkOptions(cmd: Command): Command {
     .option('--network-alias <list>', 'Add network-scoped alias for the container', collect, []);
 }
 
+/** -v, --mount, --tmpfs, --read-only (parsed by container/mounts.ts). */
+function mountOptions(cmd: Command): Command {
+  return cmd
+    .option('-v, --volume <list>', 'Bind mount a volume', collect, [])
+    .option('--mount <mount>', 'Attach a filesystem mount to the container', collect, [])
+    .option('--tmpfs <list>', 'Mount a tmpfs directory', collect, [])
+    .option('--read-only', "Mount the container's root filesystem as read only", false)
+    .option('--volumes-from <list>', 'Mount volumes from the specified container(s)', collect, []);
+}
+
 /** Flags of `minibox run` as commander parsed them. */
 export interface RunOptions extends ResourceFlags {
+  volume?: string[];
+  mount?: string[];
+  tmpfs?: string[];
+  readOnly?: boolean;
+  volumesFrom?: string[];
   rm: boolean;
   name?: string;
   env: string[];
@@ -95,6 +130,23 @@ export interface RunOptions extends ResourceFlags {
   capAdd?: string[];
   capDrop?: string[];
   securityOpt?: string[];
+  user?: string;
+  groupAdd?: string[];
+  ulimit?: string[];
+  envFile?: string[];
+  label?: string[];
+  labelFile?: string[];
+  init?: boolean;
+  stopSignal?: string;
+  stopTimeout?: number;
+  shmSize?: string;
+  sysctl?: string[];
+  healthCmd?: string;
+  healthInterval?: string;
+  healthTimeout?: string;
+  healthRetries?: string;
+  healthStartPeriod?: string;
+  healthcheck?: boolean; // false: --no-healthcheck
 }
 
 export async function runCommand(image: string, command: string[], opts: RunOptions): Promise<number> {
@@ -109,6 +161,8 @@ export async function runCommand(image: string, command: string[], opts: RunOpti
 }
 
 async function runContainerWithPull(image: string, command: string[], opts: RunOptions, onPullEvent: (e: PullEvent) => void): Promise<number> {
+  // Docker's: a container removed at exit cannot also be restarted by a policy
+  if (opts.rm && opts.restart !== undefined && opts.restart !== 'no') throw new MiniboxError('Conflicting options: cannot specify both --restart and --rm.', 125);
   const { runContainer, parseSecurityOpt } = await import('../../engine/run.js');
   const { readSecurityOpts } = await import('../security-opt.js');
   const securityOpt = readSecurityOpts(opts.securityOpt ?? [], parseSecurityOpt);
@@ -132,12 +186,37 @@ async function runContainerWithPull(image: string, command: string[], opts: RunO
     capAdd: opts.capAdd ?? [],
     capDrop: opts.capDrop ?? [],
     securityOpt,
+    mounts: { volumes: opts.volume ?? [], mounts: opts.mount ?? [], tmpfs: opts.tmpfs ?? [], readOnly: opts.readOnly === true },
+    volumesFrom: opts.volumesFrom ?? [],
     onWarning: (message) => process.stderr.write(`minibox: WARNING: ${message}\n`),
+    ...(opts.user !== undefined ? { user: opts.user } : {}),
+    groupAdd: opts.groupAdd ?? [],
+    ulimits: opts.ulimit ?? [],
+    envFiles: opts.envFile ?? [],
+    labels: opts.label ?? [],
+    labelFiles: opts.labelFile ?? [],
+    init: opts.init === true,
+    ...(opts.shmSize !== undefined ? { shmSize: opts.shmSize } : {}),
+    sysctls: opts.sysctl ?? [],
+    ...(opts.stopSignal !== undefined ? { stopSignal: opts.stopSignal } : {}),
+    ...(opts.stopTimeout !== undefined ? { stopTimeout: opts.stopTimeout } : {}),
+    health: healthFlags(opts),
     ...(opts.name !== undefined ? { name: opts.name } : {}),
     ...(opts.entrypoint !== undefined ? { entrypoint: opts.entrypoint } : {}),
     ...(opts.workdir !== undefined ? { workdir: opts.workdir } : {}),
     ...(opts.hostname !== undefined ? { hostname: opts.hostname } : {}),
   });
+}
+
+/** --health-* and --no-healthcheck for the engine. */
+function healthFlags(o: RunOptions): HealthFlags {
+  const f: HealthFlags = o.healthcheck === false ? { none: true } : {};
+  if (o.healthCmd !== undefined) f.cmd = o.healthCmd;
+  if (o.healthInterval !== undefined) f.interval = o.healthInterval;
+  if (o.healthTimeout !== undefined) f.timeout = o.healthTimeout;
+  if (o.healthRetries !== undefined) f.retries = o.healthRetries;
+  if (o.healthStartPeriod !== undefined) f.startPeriod = o.healthStartPeriod;
+  return f;
 }
 
 /** --network (or --net), -p, -P, --link, --dns, --add-host, --network-alias for the engine. */
@@ -161,4 +240,10 @@ export function resourceFlags(opts: ResourceFlags): ResourceFlags {
   const out: ResourceFlags = {};
   for (const k of keys) if (opts[k] !== undefined) out[k] = opts[k];
   return out;
+}
+
+/** Docker's int flag: a decimal, else its strconv wording (commander prints it, exit 125 via main). */
+function parseStopTimeout(v: string): number {
+  if (!/^-?\d+$/.test(v)) throw new InvalidArgumentError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
 }

@@ -64,6 +64,7 @@ describe('runContainer (foreground)', () => {
         cgroupView: 'v2',
         netRecords: ['net.mode=none'],
         run: { tty: true, stdin: false, nshold: false },
+        process: { rlimits: [expect.objectContaining({ type: 'RLIMIT_NOFILE' })] }, // Docker's default nofile, clamped
         security: expect.objectContaining({ privileged: false, caps: expect.objectContaining({ effective: '00000000a80425fb' }) }),
       },
     ]);

@@ -1,0 +1,25 @@
+/**
+ * The container's own mounts for the shim: the `mount` keys of
+ * native-shim/src/config/mountconfig.h. One option a record (never a comma-joined string),
+ * so a path or option cannot splice extra mount options in; the shim checks each again.
+ */
+export interface ShimMount {
+  type: 'bind' | 'tmpfs';
+  source: string; // bind: host path
+  target: string; // absolute, resolved by the shim inside the rootfs
+  opts: string[]; // ro nosuid nodev noexec, a propagation (rprivate by default)
+  data: string[]; // tmpfs: size=…, mode=…
+}
+
+export function encodeMountRecords(mounts: ShimMount[] | undefined, readonlyRoot: boolean | undefined): string[] {
+  const out: string[] = [];
+  for (const m of mounts ?? []) {
+    out.push(`mount=${m.type}`);
+    if (m.type === 'bind') out.push(`mount.src=${m.source}`);
+    out.push(`mount.dst=${m.target}`);
+    for (const o of m.opts) out.push(`mount.opt=${o}`);
+    for (const d of m.data) out.push(`mount.data=${d}`);
+  }
+  if (readonlyRoot) out.push('mount.rootro=1');
+  return out;
+}

@@ -1,27 +1,16 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
-import { MINIBOX_BIN, makeStateRoot, minibox } from '../helpers/minibox.js';
-import { leakcheck } from '../helpers/leakcheck.js';
-import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { removeAll } from '../helpers/detached.js';
+import { MINIBOX_BIN, minibox } from '../helpers/minibox.js';
+import { useBusyboxRoot } from '../helpers/busybox-root.js';
 
 /** `cp` and `diff` (issue #12): the container's changes from its overlay upper dir, as Docker prints them. */
 let root: string;
-let cleanup: () => void;
 const mb = (...args: string[]) => minibox(args, { root });
 
-beforeAll(async () => {
-  ({ root, cleanup } = makeStateRoot());
-  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
-});
-afterEach(async () => removeAll(root));
-afterAll(() => {
-  cleanup();
-  expect(leakcheck()).toEqual([]);
-});
+useBusyboxRoot((r) => (root = r));
 
 describe('diff', () => {
   it('a stopped container: added, changed and deleted paths, parents changed, sorted', async () => {

@@ -1,26 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
-import { makeStateRoot, minibox } from '../helpers/minibox.js';
-import { leakcheck } from '../helpers/leakcheck.js';
-import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { removeAll } from '../helpers/detached.js';
+import { expect, it } from 'vitest';
+import { minibox } from '../helpers/minibox.js';
+import { useBusyboxRoot } from '../helpers/busybox-root.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** exec into a running detached container: namespaces, cgroup, env, -w, -u, exit codes. */
 let root: string;
-let cleanup: () => void;
 const mb = (...args: string[]) => minibox(args, { root });
 
-beforeAll(async () => {
-  ({ root, cleanup } = makeStateRoot());
-  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
-});
-afterEach(async () => removeAll(root));
-afterAll(() => {
-  cleanup();
-  expect(leakcheck()).toEqual([]);
-});
+useBusyboxRoot((r) => (root = r));
 
 it("sees the container's processes, hostname and files; passes the exit code", async () => {
   await mb('run', '-d', '--name', 'ex', '-h', 'box', '-e', 'FROM=image', 'busybox', 'sh', '-c', 'echo x > /marker; sleep 60');

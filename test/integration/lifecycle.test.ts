@@ -1,26 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { makeStateRoot, minibox } from '../helpers/minibox.js';
+import { minibox } from '../helpers/minibox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
-import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { nodeProcessesFor, removeAll } from '../helpers/detached.js';
+import { nodeProcessesFor } from '../helpers/detached.js';
+import { useBusyboxRoot } from '../helpers/busybox-root.js';
 import { processAlive, waitFor } from '../helpers/wait.js';
 
 /** Detached containers, their C monitor, logs and the lifecycle commands (issue #4). */
 let root: string;
-let cleanup: () => void;
 const mb = (...args: string[]) => minibox(args, { root });
 
-beforeAll(async () => {
-  ({ root, cleanup } = makeStateRoot());
-  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
-});
-afterEach(async () => removeAll(root));
-afterAll(() => {
-  cleanup();
-  expect(leakcheck()).toEqual([]);
-});
+useBusyboxRoot((r) => (root = r));
 
 const state = (id: string) => JSON.parse(readFileSync(path.join(root, 'containers', id, 'state.json'), 'utf8'));
 

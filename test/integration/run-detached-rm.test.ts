@@ -1,26 +1,15 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existsSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { makeStateRoot, minibox } from '../helpers/minibox.js';
-import { leakcheck } from '../helpers/leakcheck.js';
-import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { removeAll } from '../helpers/detached.js';
+import { minibox } from '../helpers/minibox.js';
+import { useBusyboxRoot } from '../helpers/busybox-root.js';
 import { waitFor } from '../helpers/wait.js';
 
 /** `run -d --rm` (issue #12): the container is removed when it exits, not at `rm`. */
 let root: string;
-let cleanup: () => void;
 const mb = (...args: string[]) => minibox(args, { root });
 
-beforeAll(async () => {
-  ({ root, cleanup } = makeStateRoot());
-  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
-});
-afterEach(async () => removeAll(root));
-afterAll(() => {
-  cleanup();
-  expect(leakcheck()).toEqual([]);
-});
+useBusyboxRoot((r) => (root = r));
 
 const containerDirs = () => readdirSync(path.join(root, 'containers')).filter((d) => !d.startsWith('.'));
 const gone = async (id: string) => (await mb('ps', '-aq', '--no-trunc')).stdout === '' && !existsSync(path.join(root, 'containers', id));

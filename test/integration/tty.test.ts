@@ -1,25 +1,14 @@
-import { afterAll, afterEach, beforeAll, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { MINIBOX_BIN, REPO, makeStateRoot, minibox } from '../helpers/minibox.js';
-import { leakcheck } from '../helpers/leakcheck.js';
-import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { removeAll } from '../helpers/detached.js';
+import { MINIBOX_BIN, REPO, minibox } from '../helpers/minibox.js';
+import { useBusyboxRoot } from '../helpers/busybox-root.js';
 
 /** run -it / exec -it through a real pty opened by the test (python3's pty module). */
 let root: string;
-let cleanup: () => void;
 
-beforeAll(async () => {
-  ({ root, cleanup } = makeStateRoot());
-  expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
-});
-afterEach(async () => removeAll(root));
-afterAll(() => {
-  cleanup();
-  expect(leakcheck()).toEqual([]);
-});
+useBusyboxRoot((r) => (root = r));
 
 async function inPty(steps: unknown[], args: string[]): Promise<string> {
   const { stdout } = await promisify(execFile)('python3', [path.join(REPO, 'test', 'helpers', 'pty-drive.py'), JSON.stringify(steps), '--', process.execPath, MINIBOX_BIN, ...args], {

@@ -4,6 +4,10 @@
 #include <errno.h>
 #include <stddef.h>
 #include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/wait.h"
 
 static const int forwarded[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1,
                                  SIGUSR2 };
@@ -70,5 +74,23 @@ int signals_reset(mb_error *err)
     sigemptyset(&none);
     if (sigprocmask(SIG_SETMASK, &none, NULL) < 0)
         return mb_error_errno(err, "sigprocmask");
+    return 0;
+}
+
+int signals_handle_one(int sfd, pid_t pid, int *code)
+{
+    struct signalfd_siginfo si;
+    int status;
+
+    if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
+        return 0;
+    if (si.ssi_signo == SIGCHLD) {
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            *code = wait_status_code(status);
+            return 1;
+        }
+    } else if (signals_is_forwarded((int)si.ssi_signo)) {
+        kill(pid, (int)si.ssi_signo);
+    }
     return 0;
 }

@@ -4,6 +4,7 @@
 #define MINIBOX_SIGNALS_H
 
 #include <signal.h>
+#include <sys/types.h>
 
 #include "common/error.h"
 
@@ -21,6 +22,12 @@ int signals_block(mb_error *err);
  * the fd, or -1 with err filled.  What every monitor (foreground, detached,
  * exec) listens on. */
 int signals_open_fd(mb_error *err);
+
+/* Read one signal from a monitor's signalfd: a forwarded one is passed to
+ * pid; SIGCHLD reaps pid if it exited (SIGCHLDs coalesce, so waitpid is
+ * asked rather than si trusted).  1 when pid exited (*code its exit code,
+ * 128+signal), else 0. */
+int signals_handle_one(int sfd, pid_t pid, int *code);
 
 /* In the child: every handler back to SIG_DFL, nothing blocked. */
 int signals_reset(mb_error *err);

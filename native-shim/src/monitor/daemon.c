@@ -73,25 +73,6 @@ static int pump(int fd, int logfd, mb_logstream *s)
     return 0;
 }
 
-/* A signal for the monitor: 1 when the init exited (*code set). */
-static int on_signal(int sfd, pid_t pid, int *code)
-{
-    struct signalfd_siginfo si;
-    int status;
-
-    if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-        return 0;
-    if (si.ssi_signo == SIGCHLD) {
-        if (waitpid(pid, &status, WNOHANG) != pid)
-            return 0;
-        *code = wait_status_code(status);
-        return 1;
-    }
-    if (signals_is_forwarded((int)si.ssi_signo))
-        kill(pid, (int)si.ssi_signo);
-    return 0;
-}
-
 /* Log the output until the init exited and its streams reached EOF. */
 static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
 {
@@ -117,7 +98,7 @@ static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
         for (i = 1; i < 4; i++)
             if (p[i].revents && pump(p[i].fd, logfd, streams[i - 1]) < 0)
                 p[i].fd = -1;
-        if (p[0].revents && on_signal(sfd, pid, &code)) {
+        if (p[0].revents && signals_handle_one(sfd, pid, &code)) {
             exited = 1;
             p[0].fd = -1;
         }

@@ -17,26 +17,6 @@
  * us, and with us the exit report, forever. */
 #define DRAIN_IDLE_MS 1000
 
-/* One signal: 1 when pid exited (*code set). */
-static int on_signal(int sfd, pid_t pid, int *code)
-{
-    struct signalfd_siginfo si;
-    int status;
-
-    if (read(sfd, &si, sizeof(si)) != (ssize_t)sizeof(si))
-        return 0;
-    if (si.ssi_signo == SIGCHLD) {
-        /* SIGCHLDs coalesce, so ask waitpid rather than trusting si. */
-        if (waitpid(pid, &status, WNOHANG) == pid) {
-            *code = wait_status_code(status);
-            return 1;
-        }
-    } else if (signals_is_forwarded((int)si.ssi_signo)) {
-        kill(pid, (int)si.ssi_signo);
-    }
-    return 0;
-}
-
 int forward_until_exit(pid_t pid, int sfd, mb_parentio *io)
 {
     static mb_instream in;
@@ -64,7 +44,7 @@ int forward_until_exit(pid_t pid, int sfd, mb_parentio *io)
             stream_out(&errs);
         if (p[3].revents)
             stream_in_step(&in);
-        if (p[0].revents && on_signal(sfd, pid, &code)) {
+        if (p[0].revents && signals_handle_one(sfd, pid, &code)) {
             exited = 1;
             stream_in_close(&in);
         }

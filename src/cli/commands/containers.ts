@@ -8,6 +8,7 @@ import { goQuote } from '../../util/go-quote.js';
 import { formatTable } from '../format/table.js';
 import { ago, humanDuration } from '../format/duration.js';
 import { collect } from '../options.js';
+import { confirm } from '../prompt.js';
 
 /** `ps`, `rm`, `inspect` and `container prune`, printed as Docker prints them. */
 const engine = () => import('../../engine/containers.js');
@@ -240,29 +241,10 @@ export async function inspectCommand(refs: string[], opts: { format?: string } =
 /** `container prune`: every container that is not running goes (Docker asks first unless -f). */
 export async function pruneCommand(opts: { force: boolean }): Promise<void> {
   if (!opts.force) {
-    process.stdout.write('WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ');
-    const answer = await readLine();
-    if (!/^y(es)?$/i.test(answer.trim())) return;
+    if (!(await confirm('WARNING! This will remove all stopped containers.'))) return;
   }
   const { pruneContainers } = await engine();
   const removed = await pruneContainers();
   process.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n` : '');
   process.stdout.write('Total reclaimed space: 0B\n');
-}
-
-function readLine(): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    const onData = (d: Buffer) => {
-      data += d.toString();
-      if (data.includes('\n')) done();
-    };
-    const done = () => {
-      process.stdin.off('data', onData);
-      process.stdin.pause();
-      resolve(data.split('\n')[0] ?? '');
-    };
-    process.stdin.on('data', onData);
-    process.stdin.once('end', done);
-  });
 }

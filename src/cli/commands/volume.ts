@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import type { VolumeView } from '../../engine/volume-admin.js';
 import { MiniboxError } from '../../util/errors.js';
 import { collect } from '../options.js';
+import { confirm } from '../prompt.js';
 
 /**
  * `minibox volume create|ls|inspect|rm|prune`, printed as Docker prints them. Errors are
@@ -150,29 +151,11 @@ export async function volumeRm(names: string[], force: boolean): Promise<number>
 export async function volumePrune(opts: { all: boolean; force: boolean }): Promise<void> {
   if (!opts.force) {
     const what = opts.all ? 'all local volumes' : 'anonymous local volumes';
-    process.stdout.write(`WARNING! This will remove ${what} not used by at least one container.\nAre you sure you want to continue? [y/N] `);
-    if (!/^y(es)?$/i.test((await readLine()).trim())) return;
+    if (!(await confirm(`WARNING! This will remove ${what} not used by at least one container.`))) return;
   }
   const { pruneVolumes } = await engine();
   const { humanSize } = await import('../format/bytes.js');
   const { removed, bytes } = await pruneVolumes(opts.all);
   process.stdout.write(removed.length > 0 ? `Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n` : '');
   process.stdout.write(`Total reclaimed space: ${humanSize(bytes)}\n`);
-}
-
-function readLine(): Promise<string> {
-  return new Promise((resolve) => {
-    let data = '';
-    const onData = (d: Buffer) => {
-      data += d.toString();
-      if (data.includes('\n')) done();
-    };
-    const done = () => {
-      process.stdin.off('data', onData);
-      process.stdin.pause();
-      resolve(data.split('\n')[0] ?? '');
-    };
-    process.stdin.on('data', onData);
-    process.stdin.once('end', done);
-  });
 }

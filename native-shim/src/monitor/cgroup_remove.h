@@ -10,8 +10,9 @@
 /* One policy with files.ts (same names, same values): rmdir is tried up to
  * CGROUP_RMDIR_TRIES times, CGROUP_RMDIR_INTERVAL_MS apart, while it fails
  * with EBUSY (the kernel refuses until the cgroup's last task is reaped,
- * milliseconds after the exit; ~2 s covers a loaded host). */
-#define CGROUP_RMDIR_TRIES 200
+ * milliseconds after the exit; ~3 s covers a loaded host and a fork bomb
+ * dying in the qemu v2 lane, where 2 s once did not). */
+#define CGROUP_RMDIR_TRIES 300
 #define CGROUP_RMDIR_INTERVAL_MS 10
 
 /* rmdir each dir (retrying EBUSY as above), then its parent ("…/minibox")

@@ -41,12 +41,13 @@ export function ensureDir(dir: string): void {
 
 /**
  * How long a cgroup rmdir is retried on EBUSY: the kernel refuses it until the last task of
- * the cgroup is reaped, which takes milliseconds after the container's exit; ~2 s covers a
- * loaded host. One policy with the C side: the detached monitor removes its container's
+ * the cgroup is reaped, which takes milliseconds after the container's exit; ~3 s covers a
+ * loaded host and a 20-process fork bomb dying in the qemu (TCG) v2 lane, where 2 s once
+ * did not (`rm -f` exited 125 there). One policy with the C side: the detached monitor removes its container's
  * cgroups itself (native-shim/src/monitor/cgroup_remove.c, same constant names and values);
  * this side removes them after foreground runs, failed starts and `rm`.
  */
-const CGROUP_RMDIR_TRIES = 200;
+const CGROUP_RMDIR_TRIES = 300;
 const CGROUP_RMDIR_INTERVAL_MS = 10;
 
 /** rmdir a cgroup, retrying EBUSY while the kernel finishes reaping its last tasks. */

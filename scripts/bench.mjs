@@ -5,7 +5,8 @@
 //   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir DIR]
 //                    [--workers ,0,2] [--drop-caches] [--keep-trees] [--dist dist]
 // Extraction goes into a fresh loop-mounted ext4 unless --dir names a directory (see
-// bench/scratch-ext4.mjs for why); pull and run use their own temp dirs.
+// bench/scratch-ext4.mjs for why); pull, run and build use their own temp dirs (build's base
+// image comes from images/debian-apache/build.sh's cache, built there once if missing).
 //
 // A module exports `name`, `title`, `async function run(options): Promise<Report>`
 // (Report: { name, title, config, rows, summary, … } — anything JSON) and optionally

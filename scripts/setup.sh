@@ -17,9 +17,11 @@ fi
 
 # Tools the build, the image recipe and the test suite use. iproute2/iptables: network tests
 # and leak checks; docker-registry: the local registry the pull tests run against;
-# qemu/kernel pieces: the cgroup v2 test lane; libseccomp-dev: the shim links libseccomp.a.
+# qemu/kernel pieces: the cgroup v2 test lane; libseccomp-dev: the shim links libseccomp.a;
+# mmdebstrap: the Debian image recipes (images/debian-apache, images/mysql) the tests use;
+# mariadb-client: the host's `mysql` client of the lecture's demo (test/integration/mysql.test.ts).
 PACKAGES=(build-essential make gcc libc6-dev libseccomp-dev ca-certificates iproute2 iptables procps util-linux xz-utils
-  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd)
+  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd mmdebstrap mariadb-client)
 # Reference tools for `npm run bench` only (not needed by minibox or its tests). runc: podman's
 # runtime here (crun 1.8 refuses this hybrid host; --no-install-recommends leaves both out).
 BENCH_PACKAGES=(skopeo umoci podman runc)
@@ -37,6 +39,18 @@ fi
 if [ "${MINIBOX_SETUP_BENCH:-}" != "" ]; then
   say "installing the benchmarks' reference tools: ${BENCH_PACKAGES[*]}"
   apt-get install -y -qq --no-install-recommends "${BENCH_PACKAGES[@]}" >/dev/null
+  # The portability checks (test/integration/cross-build.test.ts, test/unit/vagrantfile.test.ts):
+  # Debian's aarch64 cross compiler plus libseccomp for arm64 (the shim links it statically),
+  # ruby for `ruby -c Vagrantfile`. On an arm64 host the native gcc already builds for aarch64.
+  PORTABILITY_PACKAGES=(ruby)
+  if [ "$(dpkg --print-architecture)" = amd64 ]; then
+    PORTABILITY_PACKAGES+=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross libseccomp-dev:arm64)
+    if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+      dpkg --add-architecture arm64 && apt-get update -qq
+    fi
+  fi
+  say "installing the portability checks' tools: ${PORTABILITY_PACKAGES[*]}"
+  apt-get install -y -qq --no-install-recommends "${PORTABILITY_PACKAGES[@]}" >/dev/null
 fi
 
 node_major() { node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0; }

@@ -7,6 +7,7 @@
  *   minibox-shim net-attach   connect a running container (net/netcmd.c)
  *   minibox-shim cp           a stopped container's overlay for cp (exec/cp.h)
  *   minibox-shim init PID     --init's PID 1, run from the sealed copy (run/init.h)
+ *   minibox-shim attach DIR   the client of `minibox attach` (exec/attach_client.h)
  *
  * Further subcommands are added as rows of the table below.
  */
@@ -17,6 +18,7 @@
 #include "common/error.h"
 #include "common/report.h"
 #include "config/config.h"
+#include "exec/attach_client.h"
 #include "exec/cp.h"
 #include "exec/enter.h"
 #include "monitor/daemon.h"
@@ -61,6 +63,7 @@ static const struct command commands[] = {
     { "net-attach", net_cmd_attach },
     { "cp", cp_cmd },
     { "init", init_cmd },
+    { "attach", attach_cmd },
 };
 
 int main(int argc, char **argv)

@@ -6,6 +6,12 @@ import { defineRun } from './commands/run.js';
 import { definePull } from './commands/pull.js';
 import { defineLogin, defineLogout } from './commands/login.js';
 import { defineImages, defineLoad, defineRmi } from './commands/images.js';
+import { definePush } from './commands/push.js';
+import { defineTag } from './commands/tag.js';
+import { defineSave } from './commands/save.js';
+import { defineSearch } from './commands/search.js';
+import { defineImage } from './commands/image.js';
+import { defineSystem } from './commands/system.js';
 import { defineContainer, defineInspect, definePs, defineRm } from './commands/containers.js';
 import { defineTop } from './commands/top.js';
 import { defineStats, defineUpdate } from './commands/resources.js';
@@ -16,6 +22,11 @@ import { defineExec } from './commands/exec.js';
 import { defineVolume } from './commands/volume.js';
 import { defineDiff } from './commands/diff.js';
 import { defineCp } from './commands/cp.js';
+import { defineBuild } from './commands/build.js';
+import { defineCommit } from './commands/commit.js';
+import { defineHistory } from './commands/history.js';
+import { defineAttach } from './commands/attach.js';
+import { definePause, defineUnpause } from './commands/pause.js';
 
 /**
  * The minibox command line: one table of commands. Each command module (commands/<name>.ts)
@@ -33,6 +44,12 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   defineLoad,
   defineImages,
   defineRmi,
+  defineTag,
+  definePush,
+  defineSave,
+  defineSearch,
+  defineImage,
+  defineSystem,
   definePs,
   defineRm,
   defineInspect,
@@ -48,10 +65,16 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   defineRestart,
   defineWait,
   defineLogs,
+  defineAttach,
   defineExec,
   defineVolume,
   defineDiff,
   defineCp,
+  defineBuild,
+  defineCommit,
+  defineHistory,
+  definePause,
+  defineUnpause,
 ];
 
 function buildProgram(): Command {

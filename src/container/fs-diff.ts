@@ -1,6 +1,7 @@
 import { lstatSync, readdirSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { lgetxattr } from '../linux/libc.js';
+import { INIT_LAYER_FILES } from './init-layer.js';
 
 /**
  * `docker diff`: what a container changed, read from its overlay upper dir alone (so it works
@@ -50,11 +51,8 @@ function record(w: Walk, rel: string, kind: ChangeKind): void {
   if (kind !== 'C' && parent !== '/' && !w.changes.has(parent)) w.changes.set(parent, 'C');
 }
 
-/**
- * The files minibox bind-mounts over (net/netfiles.c): their placeholders in the upper dir
- * are Docker's init layer, which diff never shows.
- */
-const INIT_LAYER = new Set(['/etc/hostname', '/etc/hosts', '/etc/resolv.conf']);
+/** The runtime's placeholders (init-layer.ts), which diff never shows; diff's paths start with /. */
+const INIT_LAYER = new Set(INIT_LAYER_FILES.map((f) => `/${f}`));
 
 /** A dir the layers have, copied up: changed only if its own mode or owner differ. */
 function ownMetadataChanged(w: Walk, rel: string, st: Stats): boolean {

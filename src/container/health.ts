@@ -5,7 +5,7 @@ import { expectObject, isObject, optNumber, optString, reqString } from '../util
 import type { ImageHealthcheck } from '../image/config.js';
 
 /**
- * Health checks (HEALTHCHECK, --health-*): the check a detached container's C monitor runs
+ * Health checks (HEALTHCHECK, --health-*): the check a container's C monitor runs (detached or foreground)
  * (native-shim/src/monitor/health.c), resolved here from the image and the flags at `run`,
  * kept in hostconfig.json, and the monitor's containers/<id>/health.json read back for
  * inspect's State.Health and ps.
@@ -115,6 +115,48 @@ export function resolveHealth(image: ImageHealthcheck | undefined, flags: Health
     startPeriodMs: atLeast1ms('StartPeriod', startPeriod || ns(image?.StartPeriod)),
     retries: retries || image?.Retries || 3,
   };
+}
+
+/**
+ * Docker's Config.Healthcheck for `run`: the CLI's HealthConfig from the flags (any
+ * --health-* or --no-healthcheck makes one; --no-healthcheck is Test ["NONE"]), each unset
+ * (zero) field taken from the image's HEALTHCHECK as the daemon merges them; the defaults
+ * resolveHealth falls back to are not written in. No flag: the image's as it is.
+ */
+export function requestedHealthcheck(image: ImageHealthcheck | undefined, flags: HealthFlags): ImageHealthcheck | undefined {
+  const { interval, timeout, startPeriod, retries } = checkHealthFlags(flags);
+  const given = flags.none === true || flags.cmd !== undefined || [interval, timeout, startPeriod, retries].some((v) => v !== undefined);
+  if (!given) return image;
+  const ns = (ms: number | undefined) => (ms ? Math.round(ms * 1e6) : undefined);
+  const test = flags.none ? ['NONE'] : flags.cmd !== undefined ? ['CMD-SHELL', flags.cmd] : image?.Test;
+  const out: ImageHealthcheck = {
+    ...(test?.length ? { Test: test } : {}),
+    Interval: ns(interval) || image?.Interval,
+    Timeout: ns(timeout) || image?.Timeout,
+    StartPeriod: ns(startPeriod) || image?.StartPeriod,
+    Retries: retries || image?.Retries,
+  };
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) if (!out[k]) delete out[k];
+  return out;
+}
+
+/** hostconfig.json's healthcheck (requestedHealthcheck's), validated. */
+export function parseRequestedHealthcheck(v: unknown): ImageHealthcheck {
+  const what = 'hostconfig healthcheck';
+  const o = expectObject(v, what);
+  const out: ImageHealthcheck = {};
+  const test = o.Test;
+  if (test !== undefined) {
+    if (!Array.isArray(test) || !test.every((x) => typeof x === 'string')) throw new MiniboxError(`invalid ${what}: "Test"`);
+    out.Test = test as string[];
+  }
+  for (const k of ['Interval', 'Timeout', 'StartPeriod', 'Retries'] as const) {
+    const n = optNumber(o, k, what);
+    if (n === undefined) continue;
+    if (!Number.isInteger(n) || n < 0) throw new MiniboxError(`invalid ${what}: "${k}"`);
+    out[k] = n;
+  }
+  return out;
 }
 
 /** The daemon's check on the merged config (0 = the default; else at least 1ms), whole ms. */

@@ -39,20 +39,38 @@ function targetPath(p: string, spec: string, kind: string): string {
   return clean;
 }
 
+/**
+ * The MODE of `-v …:MODE`, as Docker's linux parser takes it: comma-separated, at most one
+ * of each kind (ro|rw, z|Z, a propagation, nocopy, consistent|cached|delegated).
+ *
+ * z and Z ask for an SELinux relabel of the host path (shared / private). This host has no
+ * SELinux, and minibox labels neither files nor processes, so there is nothing to relabel:
+ * they are accepted and ignored, which is what Docker does where SELinux is not enabled
+ * (its label.Relabel is a no-op there). nocopy (don't seed a volume) and the consistency
+ * modes (Docker Desktop's) are accepted the same way.
+ */
+export function parseVolumeMode(mode: string): { readonly: boolean; propagation?: string } {
+  let readonly = false;
+  let propagation: string | undefined;
+  const seen = new Set<string>();
+  for (const m of mode ? mode.split(',') : []) {
+    const kind =
+      m === 'ro' || m === 'rw' ? 'rw' : m === 'z' || m === 'Z' ? 'label' : PROPAGATIONS.has(m) ? 'propagation' : m === 'nocopy' ? 'copy' : ['consistent', 'cached', 'delegated'].includes(m) ? 'consistency' : undefined;
+    if (kind === undefined || seen.has(kind)) throw new MiniboxError(`invalid mode: ${mode}`);
+    seen.add(kind);
+    if (kind === 'rw') readonly = m === 'ro';
+    if (kind === 'propagation') propagation = m;
+  }
+  return { readonly, ...(propagation ? { propagation } : {}) };
+}
+
 /** `-v HOST:CTR[:MODE]`, `-v NAME:CTR[:MODE]`, `-v CTR` (anonymous). */
 export function parseVolumeFlag(spec: string): MountRequest {
   const parts = spec.split(':');
   if (parts.length > 3 || parts.some((p) => p === '')) throw new MiniboxError(`invalid volume specification: '${spec}'`);
   if (parts.length === 1) return { type: 'volume', source: '', target: targetPath(parts[0]!, spec, 'volume'), readonly: false, createSource: false, tmpfsOptions: [] };
   const [source, target, mode = ''] = parts as [string, string, string?];
-  let readonly = false;
-  let propagation: string | undefined;
-  for (const m of mode ? mode.split(',') : []) {
-    if (m === 'ro' || m === 'rw') readonly = m === 'ro';
-    else if (PROPAGATIONS.has(m)) propagation = m;
-    else if (m === 'z' || m === 'Z' || m === 'nocopy') continue; // SELinux relabel / copy: no-ops here
-    else throw new MiniboxError(`invalid mode: ${mode}`);
-  }
+  const { readonly, propagation } = parseVolumeMode(mode);
   if (!source.startsWith('/')) {
     if (!VOLUME_NAME.test(source)) {
       throw new MiniboxError(

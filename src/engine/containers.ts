@@ -10,16 +10,26 @@ import { readSpec } from '../container/spec-read.js';
 import { readHealthState, type HealthState } from '../container/health.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
 import { applyMonitorRecord, markStopped, readMonitorRecord } from '../container/exit-record.js';
+import type { InspectFields } from '../container/inspect-fields.js';
 
 // What ps and inspect show, passed through so the CLI imports the engine only.
 export type { ContainerState } from '../container/state.js';
 export type { OciSpec } from '../container/spec.js';
 export { readCommand } from '../container/spec-read.js';
 export type { HealthState, HealthStatus } from '../container/health.js';
+export type { InspectFields } from '../container/inspect-fields.js';
 
 /** The monitor's last health record (containers/<id>/health.json); undefined: no check. */
 export function containerHealth(id: string): HealthState | undefined {
   return readHealthState(containerDirs(statePaths(), id).dir);
+}
+
+/**
+ * Whether a running container is paused: its freezer's state, read from the kernel each time
+ * (one small file per running container, so ps stays cheap); engine/pause.ts says why.
+ */
+export function containerPaused(state: ContainerState): boolean {
+  return state.status === 'running' && containerCgroup(state.id).freezerState() !== 'thawed';
 }
 
 /**
@@ -53,6 +63,22 @@ export async function inspectContainer(ref: string): Promise<{ state: ContainerS
   return { state, spec: await readSpec(containerDirs(paths, state.id).dir) };
 }
 
+/** inspect's fields from hostconfig.json beside config.json, the image's VOLUMEs and the volume store's names. */
+export async function inspectFields(state: ContainerState, spec: OciSpec): Promise<InspectFields> {
+  // loaded here: ps, rm and exec import this module and need none of it
+  const [{ readHostConfig }, { inspectFieldsOf }, { resolveImageForRun }, { volumeNameOfSource }] = await Promise.all([
+    import('../container/hostconfig.js'),
+    import('../container/inspect-fields.js'),
+    import('../image/resolve.js'),
+    import('../volume/store.js'),
+  ]);
+  const paths = statePaths();
+  const hc = await readHostConfig(containerDirs(paths, state.id).dir);
+  // the image may be gone (rmi -f): then Config.Volumes has the flags' only
+  const imageVolumes = await resolveImageForRun(paths, state.imageId).then((i) => i.config.config.Volumes, () => undefined);
+  return inspectFieldsOf(spec, hc, imageVolumes, (source) => volumeNameOfSource(paths, source));
+}
+
 /** `volumes` (rm -v): the container's anonymous volumes go with it; named ones always stay. */
 export async function removeContainer(ref: string, force: boolean, volumes = false): Promise<string> {
   const paths = statePaths();
@@ -60,10 +86,8 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
   const spec = volumes ? await readSpec(containerDirs(paths, state.id).dir).catch(() => undefined) : undefined;
   if (state.status === 'running') {
     if (!force) {
-      throw new MiniboxError(
-        `cannot remove container "/${state.name}": container is running: stop the container before removing or force remove`,
-        1,
-      );
+      const why = containerPaused(state) ? 'container is paused and must be unpaused first' : 'container is running: stop the container before removing or force remove';
+      throw new MiniboxError(`cannot remove container "/${state.name}": ${why}`, 1);
     }
     // the stopped marker first: a monitor with a restart policy must not start it again
     try {
@@ -72,6 +96,8 @@ export async function removeContainer(ref: string, force: boolean, volumes = fal
       // the record is going anyway; the SIGKILL below is what counts
     }
     if (state.shimPid && isProcessAlive(state.shimPid, state.shimStartTime)) process.kill(state.pid || state.shimPid, 'SIGKILL');
+    // a frozen task dies of SIGKILL only once thawed (v1 freezer); Docker's kill thaws too
+    if (containerPaused(state)) await containerCgroup(state.id).thaw();
     await waitProcessGone(state.shimPid, state.shimStartTime, 5000);
   }
   await containerCgroup(state.id).remove();

@@ -1,5 +1,5 @@
 import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
-import { startShim, type ShimConfig, type ShimEvent } from '../linux/shim.js';
+import { startShim, type ShimConfig, type ShimEvent, type ShimOutput } from '../linux/shim.js';
 import { attachNetwork, planNetwork, releaseNetwork } from './network.js';
 
 /**
@@ -17,7 +17,8 @@ export interface EngineDrivers {
 
 /** Starts `minibox-shim run` with a config (linux/shim.ts). */
 export interface ShimLauncher {
-  start(config: ShimConfig, stdin: 'inherit' | 'ignore'): LaunchedShim;
+  /** `output`: the shim's stdout and stderr go there instead of ours. */
+  start(config: ShimConfig, stdin: 'inherit' | 'ignore', output?: ShimOutput): LaunchedShim;
 }
 
 /** A started shim as the engine sees it: its report, its exit, a signal, the netns hold. */
@@ -39,10 +40,11 @@ export interface RunNetwork {
 }
 
 const realShim: ShimLauncher = {
-  start(config, stdin) {
-    const shim = startShim(config, stdin);
+  start(config, stdin, output) {
+    const shim = startShim(config, stdin, output);
+    // captured output: 'close' comes once the pipes are drained too, so the caller has all of it
     const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      shim.child.on('exit', (code, signal) => resolve({ code, signal })),
+      shim.child.on(output ? 'close' : 'exit', (code: number | null, signal: NodeJS.Signals | null) => resolve({ code, signal })),
     );
     return {
       pid: shim.child.pid ?? 0,

@@ -5,11 +5,13 @@ import { containerDirs } from '../container/store.js';
 import { expandEnvFlags, mergeEnv } from '../container/resolve-process.js';
 import { readSpec } from '../container/spec-read.js';
 import { userOf } from '../container/spec.js';
+import { shimProcessOf } from '../container/process-options.js';
+import { encodeProcessRecords } from '../linux/shim-process.js';
 import { encodeSecurityRecords, spawnShim } from '../linux/shim.js';
 import { execSecurityOf, seccompCacheDir } from '../container/security/shim-security.js';
 import { FORWARDED_SIGNALS } from '../linux/signals.js';
 import { containerCgroup } from '../linux/cgroups/index.js';
-import { reconcile } from './containers.js';
+import { containerPaused, reconcile } from './containers.js';
 
 /**
  * `exec`: `minibox-shim exec` joins the running container's namespaces and cgroup (in C, see
@@ -31,6 +33,7 @@ export async function execInContainer(req: ExecRequest): Promise<number> {
   const paths = statePaths();
   const state = await reconcile(await findContainer(paths, req.ref));
   if (state.status !== 'running' || !state.pid) throw new MiniboxError(`container ${state.id} is not running`, 1);
+  if (containerPaused(state)) throw new MiniboxError(`Container ${req.ref} is paused, unpause the container before exec`, 1);
   const spec = await readSpec(containerDirs(paths, state.id).dir);
   const cwd = req.workdir ?? spec.process.cwd;
   if (!cwd.startsWith('/')) throw new MiniboxError(`the working directory '${cwd}' is invalid, it needs to be an absolute path`, 1);
@@ -41,6 +44,10 @@ export async function execInContainer(req: ExecRequest): Promise<number> {
   // -u, else the container's user (Docker); resolved by the shim in the container's mount namespace
   const user = req.user || userOf(spec);
   if (user) records.push(`user=${user}`);
+  // --group-add applies to exec as to the container's process (Docker's getUser adds
+  // HostConfig.GroupAdd for exec, -u or not); the user's own groups come from /etc/group
+  const { groupAdd } = shimProcessOf(spec);
+  if (groupAdd) records.push(...encodeProcessRecords({ groupAdd }));
   if (req.tty) records.push('tty=1');
   records.push(...encodeSecurityRecords(execSecurityOf(spec, seccompCacheDir(paths.root)))); // confined as the container is
   if (req.interactive && !req.detach) records.push('stdin=1');

@@ -3,7 +3,8 @@ import { MiniboxError } from '../util/errors.js';
 import type { ContainerDirs } from '../container/store.js';
 import { writeContainerState, type ContainerState } from '../container/state.js';
 import { clearMonitorFiles, readMonitorRecord } from '../container/exit-record.js';
-import { validRestartPolicy, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
+import { storageFlagsOf, validRestartPolicy, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
+import type { MountFlags } from '../container/mounts.js';
 import { logPath } from '../container/log-file.js';
 import type { ShimConfig } from '../linux/shim.js';
 import type { HealthSpec } from '../container/health.js';
@@ -19,7 +20,7 @@ import type { ShimLauncher } from './drivers.js';
  * and goes.
  */
 export function hostConfigOf(
-  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags; stopTimeout?: number },
+  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags; stopTimeout?: number; mounts?: MountFlags; volumesFrom?: string[] },
   stopSignal?: string,
   health?: HealthSpec,
 ): HostConfig {
@@ -33,6 +34,7 @@ export function hostConfigOf(
     ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}),
     ...(req.network ? { network: req.network } : {}),
     ...(health ? { health } : {}),
+    ...storageFlagsOf(req.mounts, req.volumesFrom),
   };
 }
 

@@ -10,6 +10,7 @@ import { isProcessAlive, waitProcessGone } from '../linux/proc/liveness.js';
 import { signalChildOf } from '../linux/proc/signal-child.js';
 import { reconcile } from './containers.js';
 import { startContainer } from './start.js';
+import { thawToHearSignal } from './pause.js';
 
 /**
  * stop, kill, restart and wait: they act on a container's recorded pids, never on a
@@ -43,8 +44,10 @@ export async function stopContainer(ref: string, opts: { seconds?: number; signa
   const sig = parseSignal(opts.signal ?? hc.stopSignal);
   markStopped(containerDirs(statePaths(), state.id).dir);
   await signalInit(state, sig);
+  await thawToHearSignal(state.id); // a paused container hears its stop signal (Docker's kill)
   if (!(await waitMonitorGone(state, (opts.seconds ?? hc.stopTimeout ?? 10) * 1000))) {
     await signalInit(await current(ref), SIGKILL);
+    await thawToHearSignal(state.id);
     // a monitor stuck in a restart back-off sees the marker within 50 ms
     await waitMonitorGone(state, 10_000);
   }
@@ -57,6 +60,8 @@ export async function killContainer(ref: string, signal = 'SIGKILL'): Promise<vo
   if (state.status !== 'running') throw new MiniboxError(`cannot kill container: ${ref}: container ${state.id} is not running`, 1);
   if (sig === SIGKILL) markStopped(containerDirs(statePaths(), state.id).dir);
   if (!(await signalInit(state, sig))) throw new MiniboxError(`cannot kill container: ${ref}: container ${state.id} is not running`, 1);
+  // Docker thaws a paused container for SIGKILL and its stop signal; others wait, pending, for unpause
+  if (sig === SIGKILL || sig === parseSignal((await readHostConfig(containerDirs(statePaths(), state.id).dir)).stopSignal)) await thawToHearSignal(state.id);
 }
 
 export async function restartContainer(ref: string, seconds?: number): Promise<void> {

@@ -2,11 +2,14 @@ import { statePaths, type StatePaths } from '../util/paths.js';
 import { nativeLayerFs } from '../linux/native-layer-fs.js';
 import { MiniboxError } from '../util/errors.js';
 import { displayName, findImage } from '../image/resolve.js';
-import { parsePlatform, pullImage, type PullListener, type PullResult } from '../image/pull/index.js';
+import { parsePlatform, pullImage, type PullListener, type PullResult, type RegistrySettings } from '../image/pull/index.js';
+import { hubUrlFromEnv, readDaemonConfig } from '../util/daemon-config.js';
 
 /**
- * The pull side of the engine: what `minibox pull` and `run` (for a missing image) call.
- * Progress comes out as typed events (src/image/pull/events.ts); the engine never prints.
+ * The pull side of the engine: what `minibox pull`, `run` (for a missing image) and
+ * `build` (FROM) call. Progress comes out as typed events (src/image/pull/events.ts); the
+ * engine never prints. The registry settings (mirrors, insecure registries) are read here,
+ * from the configuration file, only when a pull happens, and handed down as plain options.
  */
 export type { PullEvent, PullListener, PullResult, LayerStatus } from '../image/pull/index.js';
 
@@ -18,8 +21,16 @@ export interface PullRequest {
   onEvent?: PullListener;
 }
 
+/** The registry side of a pull, from the configuration file and the environment. */
+export async function registrySettings(env: NodeJS.ProcessEnv = process.env): Promise<RegistrySettings> {
+  const config = await readDaemonConfig(env);
+  const hubUrl = hubUrlFromEnv(env);
+  return { mirrors: config.registryMirrors, insecureRegistries: config.insecureRegistries, ...(hubUrl ? { hubUrl } : {}) };
+}
+
 export async function pull(req: PullRequest, paths: StatePaths = statePaths()): Promise<PullResult> {
   return pullImage(paths, req.image, {
+    registry: await registrySettings(),
     // whiteouts and opaque dirs need mknod/setxattr: the ffi-rs binding, as for load
     layerFs: nativeLayerFs,
     ...(req.platform !== undefined ? { platform: parsePlatform(req.platform) } : {}),

@@ -10,9 +10,9 @@ import { buildSpec, type OciSpec } from '../container/spec.js';
 import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { parseResources, type ResourceFlags } from '../container/resources.js';
-import { writeHostConfig } from '../container/hostconfig.js';
-import { checkHealthFlags, resolveHealth, type HealthFlags } from '../container/health.js';
-import type { ShimConfig } from '../linux/shim.js';
+import { saysMoreThanDefaults, storageFlagsOf, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
+import { checkHealthFlags, requestedHealthcheck, resolveHealth, type HealthFlags } from '../container/health.js';
+import type { ShimConfig, ShimOutput } from '../linux/shim.js';
 import { processStartTime } from '../linux/proc/liveness.js';
 import type { ContainerCgroup, Limits } from '../linux/cgroups/index.js';
 import { hostFacts } from '../linux/host.js';
@@ -65,6 +65,8 @@ export interface RunRequest extends ProcessRunFlags {
   volumesFrom?: string[]; // --volumes-from C[:ro|rw]
   user?: string; // -u name|uid[:group|gid]
   health?: HealthFlags; // --health-*, --no-healthcheck (over the image's HEALTHCHECK)
+  onCreated?: (id: string) => void; // build: told the id once the record exists (` ---> Running in <id>`)
+  output?: ShimOutput; // foreground: the container's stdout and stderr go here, not to ours (build -q)
 }
 
 export async function runContainer(req: RunRequest, drivers: EngineDrivers = defaultDrivers()): Promise<number> {
@@ -79,6 +81,7 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
   // validated before anything is created: bad flags leave nothing behind
   const net = await drivers.network.plan(paths, req.network ?? {}, image.config.config);
   const health = resolveHealth(image.config.config.Healthcheck, req.health ?? {});
+  const healthcheck = requestedHealthcheck(image.config.config.Healthcheck, req.health ?? {}); // inspect's Config.Healthcheck
   // named/anonymous volumes → binds of their _data (engine/volumes.ts); removed again if the record is not made
   const volumes = await resolveVolumeMounts(paths, planned, { volumes: image.config.config.Volumes, lowerDirs: image.snapshotDirs }, req.volumesFrom ?? []);
   const { spec, limits, state, dirs } = await volumes.undoIfFails(async () => {
@@ -96,6 +99,7 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
   });
   const hostname = spec.hostname;
   mark('container created');
+  req.onCreated?.(id);
   let netRecords: string[];
   try {
     netRecords = await drivers.network.attach(paths, { id, name: state.name, hostname }, net);
@@ -118,18 +122,20 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
       tty: req.tty === true,
       stdin: req.interactive,
       nshold: !req.detach && net.mode === 'bridge',
+      ...(health ? { health, statedir: dirs.dir } : {}), // the foreground monitor checks too (-d: launchDetached's)
     });
     const stopSignal = req.stopSignal ?? image.config.config.StopSignal;
     if (req.detach) {
       const { launchDetached, hostConfigOf } = await import('./launch-detached.js');
-      await launchDetached(dirs, state, config, cgroup, hostConfigOf(req, stopSignal, health), drivers.shim);
+      await launchDetached(dirs, state, config, cgroup, { ...hostConfigOf(req, stopSignal, health), ...(healthcheck ? { healthcheck } : {}) }, drivers.shim);
       detached = true;
       req.onDetached?.(id);
       return 0;
     }
-    // what `start` needs to run this container again the same way (a --rm container is never started again)
-    if (!req.autoRemove) await writeHostConfig(dirs.dir, { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}), ...(req.network ? { network: req.network } : {}), ...(health ? { health } : {}) });
-    const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim).catch((err: unknown) => {
+    // what `start` needs to run this container again the same way (and inspect shows)
+    const hc: HostConfig = { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}), ...(req.network ? { network: req.network } : {}), ...(health ? { health } : {}), ...(healthcheck ? { healthcheck } : {}), ...storageFlagsOf(req.mounts, req.volumesFrom) };
+    if (!req.autoRemove || saysMoreThanDefaults(hc)) await writeHostConfig(dirs.dir, hc);
+    const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim, req.output).catch((err: unknown) => {
       setupFailed = err instanceof MiniboxError && err.exitCode === 125;
       throw err;
     });
@@ -188,9 +194,10 @@ async function startAndWait(
   config: ShimConfig,
   interactive: boolean,
   launcher: ShimLauncher,
+  output?: ShimOutput,
 ): Promise<{ status: number; held?: HeldShim }> {
   mark('cgroup ready');
-  const shim = launcher.start(config, interactive ? 'inherit' : 'ignore');
+  const shim = launcher.start(config, interactive ? 'inherit' : 'ignore', output);
   const forward = (signal: NodeJS.Signals) => shim.kill(signal);
   for (const s of FORWARDED_SIGNALS) process.on(s, forward);
   const exited = shim.exited.then(({ code, signal }) => code ?? 128 + signalNumber(signal));

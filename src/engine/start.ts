@@ -1,4 +1,5 @@
 import { statePaths, type StatePaths } from '../util/paths.js';
+import { MiniboxError } from '../util/errors.js';
 import { findContainer } from '../container/lookup.js';
 import { containerDirs } from '../container/store.js';
 import { readContainerState, type ContainerState } from '../container/state.js';
@@ -20,7 +21,11 @@ import { reconcile } from './containers.js';
 export async function startContainer(ref: string, drivers: EngineDrivers = defaultDrivers()): Promise<ContainerState> {
   const paths = statePaths();
   const state = await reconcile(await findContainer(paths, ref));
-  if (state.status === 'running') return state;
+  if (state.status === 'running') {
+    // Docker's refusal: a paused container is running, and starting it would not wake it
+    if (drivers.cgroups(state.id).freezerState() !== 'thawed') throw new MiniboxError('cannot start a paused container, try unpause instead', 1);
+    return state;
+  }
   const dirs = containerDirs(paths, state.id);
   const spec = await readSpec(dirs.dir);
   const hc = await readHostConfig(dirs.dir);

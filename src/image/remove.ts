@@ -15,6 +15,8 @@ import { removeSnapshot } from './snapshots.js';
  * An image a container uses is never deleted: without -f the removal is refused with
  * Docker's conflict message; with -f only the names go and the image stays as <none>
  * (its snapshots are the container's lower dirs) until a later rmi by ID finds it unused.
+ * A built image's untagged intermediates (the build cache's parent links, which the engine
+ * hands in) are deleted after it unless a name, a container or another image still holds them.
  * Returns Docker's output lines ("Untagged: …", "Deleted: …"); conflicts throw with exit 1.
  */
 /** A container using the image, as far as rmi cares; the engine finds them (image/ knows no containers). */
@@ -24,6 +26,18 @@ export interface ImageUser {
 }
 
 export type ImageUsersOf = (imageId: string) => Promise<ImageUser[]>;
+
+/** A build step's link: `child` was made by a step that ran on `parent` (the engine reads them from build/cache.ts). */
+export interface ImageParentLink {
+  child: string;
+  parent: string;
+}
+
+/** What rmi needs to know beyond the image store: who uses an image, and build's parent links. */
+interface Holders {
+  usersOf: ImageUsersOf;
+  links: ImageParentLink[];
+}
 
 function conflict(message: string): MiniboxError {
   return new MiniboxError(`conflict: ${message}`, 1);
@@ -46,13 +60,40 @@ async function deleteImage(paths: StatePaths, record: ImageRecord): Promise<stri
   return lines;
 }
 
+/**
+ * Docker's classic builder: a deleted image's untagged parent chain goes with it, each parent
+ * once nothing else holds it (no name, no container, no other child image still here); the
+ * first one held ends the walk quietly, as Docker's parent pruning ignores its conflicts.
+ */
+async function deleteParents(paths: StatePaths, childId: string, holders: Holders): Promise<string[]> {
+  const lines: string[] = [];
+  const parentOf = (id: string) => holders.links.find((l) => l.child === id)?.parent;
+  const seen = new Set<string>([childId]); // the links come from files: never walk a loop
+  for (let id = parentOf(childId); id && !seen.has(id); id = parentOf(id)) {
+    seen.add(id);
+    const record = await readImageRecord(paths, id);
+    if (!record) break;
+    if ((await listRefs(paths)).some((r) => r.imageId === id)) break;
+    if ((await holders.usersOf(id)).length > 0) break;
+    const children = holders.links.filter((l) => l.parent === id).map((l) => l.child);
+    const live = await Promise.all(children.map(async (c) => (await readImageRecord(paths, c)) !== undefined));
+    if (live.some(Boolean)) break;
+    lines.push(...(await deleteImage(paths, record)));
+  }
+  return lines;
+}
+
+async function deleteWithParents(paths: StatePaths, record: ImageRecord, holders: Holders): Promise<string[]> {
+  return [...(await deleteImage(paths, record)), ...(await deleteParents(paths, record.id, holders))];
+}
+
 async function untag(paths: StatePaths, refs: string[]): Promise<string[]> {
   for (const ref of refs) await removeRef(paths, ref);
   return refs.map((ref) => `Untagged: ${familiarName(ref)}`);
 }
 
 /** rmi by name: untag; delete the image if that was its last name and no container uses it. */
-async function removeByName(paths: StatePaths, input: string, ref: string, record: ImageRecord, users: ImageUser[], force: boolean): Promise<string[]> {
+async function removeByName(paths: StatePaths, input: string, ref: string, record: ImageRecord, users: ImageUser[], force: boolean, holders: Holders): Promise<string[]> {
   const otherRefs = (await listRefs(paths)).filter((r) => r.imageId === record.id && r.ref !== ref);
   const user = users[0];
   if (otherRefs.length === 0 && user && !force) {
@@ -62,11 +103,11 @@ async function removeByName(paths: StatePaths, input: string, ref: string, recor
   }
   const lines = await untag(paths, [ref]);
   if (otherRefs.length > 0 || user) return lines;
-  return [...lines, ...(await deleteImage(paths, record))];
+  return [...lines, ...(await deleteWithParents(paths, record, holders))];
 }
 
 /** rmi by ID: all names go with -f (or when there is just one), then the image if unused. */
-async function removeById(paths: StatePaths, record: ImageRecord, users: ImageUser[], force: boolean): Promise<string[]> {
+async function removeById(paths: StatePaths, record: ImageRecord, users: ImageUser[], force: boolean, holders: Holders): Promise<string[]> {
   const refs = (await listRefs(paths)).filter((r) => r.imageId === record.id).map((r) => r.ref);
   const id = shortId(record.id);
   if (refs.length > 1 && !force) throw conflict(`unable to delete ${id} (must be forced) - image is referenced in multiple repositories`);
@@ -75,17 +116,19 @@ async function removeById(paths: StatePaths, record: ImageRecord, users: ImageUs
   const user = users[0];
   if (user && !force) throw conflict(`unable to delete ${id} (must be forced) - image is being used by stopped container ${shortId(user.id)}`);
   const lines = await untag(paths, refs);
-  return user ? lines : [...lines, ...(await deleteImage(paths, record))];
+  return user ? lines : [...lines, ...(await deleteWithParents(paths, record, holders))];
 }
 
-export async function removeImage(paths: StatePaths, input: string, force: boolean, usersOf: ImageUsersOf): Promise<string[]> {
+/** `links`: build's parent links, so a built image's intermediates go with it (none: only the image). */
+export async function removeImage(paths: StatePaths, input: string, force: boolean, usersOf: ImageUsersOf, links: ImageParentLink[] = []): Promise<string[]> {
   return withImageStoreLock(paths, async () => {
     const found = await findImage(paths, input);
     const record = found ? await readImageRecord(paths, found.imageId) : undefined;
     if (!found || !record) throw new MiniboxError(`No such image: ${displayName(input)}`, 1);
     const users = await usersOf(record.id);
+    const holders = { usersOf, links };
     return found.ref !== undefined
-      ? removeByName(paths, input, found.ref, record, users, force)
-      : removeById(paths, record, users, force);
+      ? removeByName(paths, input, found.ref, record, users, force, holders)
+      : removeById(paths, record, users, force, holders);
   });
 }

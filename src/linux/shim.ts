@@ -226,20 +226,27 @@ export interface RunningShim {
  * one kernel batch with an idle bridge (native-shim/src/net/nshold.c) rather than
  * being unregistered by the kernel in a batch of its own.
  */
-export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore'): RunningShim {
-  return spawnShim('run', encodeShimConfig(config), stdin, config.run ?? {});
+export function startShim(config: ShimConfig, stdin: 'inherit' | 'ignore', output?: ShimOutput): RunningShim {
+  return spawnShim('run', encodeShimConfig(config), stdin, config.run ?? {}, output);
 }
+
+/** Where a foreground shim's stdout and stderr go instead of ours (build -q keeps RUN's output back). */
+export type ShimOutput = (chunk: Buffer) => void;
 
 const HOLD_FD = 5; // nshold: EOF on it lets the shim go
 
-export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions): RunningShim {
+export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin: 'inherit' | 'ignore', run: ShimRunOptions, output?: ShimOutput): RunningShim {
   const bin = shimPath();
   if (!existsSync(bin)) throw new MiniboxError(`the shim ${bin} is missing: run 'npm run build' (or the setup script) first`);
-  const out = run.detach ? 'ignore' : 'inherit';
+  const out = run.detach ? 'ignore' : output ? 'pipe' : 'inherit';
   const terminal = run.tty === true && !run.detach;
   const stdio: Array<'pipe' | 'ignore' | 'inherit'> = [stdin, out, out, 'pipe', 'pipe'];
   if (run.nshold) stdio.push('pipe'); // HOLD_FD
   const child = spawn(bin, [subcommand], { stdio, detached: !terminal });
+  if (out === 'pipe' && output) {
+    child.stdout?.on('data', output);
+    child.stderr?.on('data', output);
+  }
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
   configPipe.end(configBytes);

@@ -66,8 +66,13 @@ export function parseDescriptors(o: JsonObject, key: string, what: string): Desc
   return v.map((d, i) => parseDescriptor(d, `${what}.${key}[${i}]`));
 }
 
-/** Docker's name for the host platform (Node says x64 where OCI says amd64). */
-export function hostPlatform(): Platform {
+/**
+ * Docker's name for the host platform (Node says x64 where OCI says amd64), with the variant
+ * Docker's default spec carries: linux/arm64/v8 on an arm64 host (Apple Silicon's VM).
+ * `nodeArch` is Node's process.arch, a parameter so other hosts can be tested here.
+ */
+export function hostPlatform(nodeArch: string = process.arch): Platform {
   const arch: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
-  return { architecture: arch[process.arch] ?? process.arch, os: 'linux' };
+  const architecture = arch[nodeArch] ?? nodeArch;
+  return { architecture, os: 'linux', ...(architecture === 'arm64' ? { variant: 'v8' } : {}) };
 }

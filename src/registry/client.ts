@@ -10,20 +10,24 @@ import type { ErrorContext, Operation } from './errors.js';
 import { platformCandidates, platformString } from './platform.js';
 import { DEFAULT_RETRY, backoff, isTransientNetworkError, withRetry, type RetryPolicy } from './retry.js';
 import { Transport, discard, registryDomain, type SendRequest } from './transport.js';
+import { BlobUploader, pullScope, pushScope, type BlobSource, type UploadOptions, type UploadOutcome } from './blob-upload.js';
+import type { Endpoint } from './endpoints.js';
 import type { Platform } from '../oci-format/descriptor.js';
 import { manifestMediaType, parseImageIndex, parseImageManifest, type ImageIndex, type ImageManifest } from '../oci-format/manifest.js';
 import { MANIFEST_ACCEPT, MEDIA_TYPES, isIndexMediaType, isManifestMediaType } from '../oci-format/media-types.js';
 
 /**
- * The OCI distribution client behind `minibox pull` (and later `push`): manifests with
+ * The OCI distribution client behind `minibox pull` and `push`: manifests with
  * digest verification, platform resolution through indexes, resumable verified blob
- * streams, and monolithic uploads. Everything network-facing (auth, redirects, schemes,
+ * streams, and pushes (blob uploads in blob-upload.ts, manifest PUTs here). Everything network-facing (auth, redirects, schemes,
  * error wording) lives in Transport; this class is the API.
  */
 export interface RegistryClientOptions {
   host: string; // as in the reference: docker.io, 127.0.0.1:5000, ghcr.io
   insecure?: boolean; // allow plain http for this host (like --insecure-registry)
   insecureRegistries?: string[];
+  /** Talk to this API base instead of the host's (src/registry/endpoints.ts decides which). */
+  endpoint?: Endpoint;
   credentials?: Credentials;
   fetchImpl?: FetchImpl;
   retry?: Partial<RetryPolicy>;
@@ -53,6 +57,7 @@ export class RegistryClient {
   readonly host: string;
   private readonly transport: Transport;
   private readonly retry: RetryPolicy;
+  private readonly uploader: BlobUploader;
 
   constructor(opts: RegistryClientOptions) {
     this.host = registryDomain(opts.host);
@@ -61,15 +66,21 @@ export class RegistryClient {
       host: opts.host,
       insecure: opts.insecure ?? false,
       insecureRegistries: opts.insecureRegistries ?? [],
+      ...(opts.endpoint?.url ? { endpoint: opts.endpoint.url } : {}),
       credentials: opts.credentials,
       fetchImpl: opts.fetchImpl,
       retry: this.retry,
     });
+    this.uploader = new BlobUploader({ transport: this.transport, retry: this.retry, ctx: (repo, ref) => this.ctx('push', repo, ref) });
   }
 
-  /** A client using the login stored by `minibox login` / `docker login` for this host, if any. */
+  /**
+   * A client using the login stored by `minibox login` / `docker login` for this host, if any.
+   * A mirror gets the login stored for the mirror's own host, never Docker Hub's password.
+   */
   static async withStoredLogin(opts: RegistryClientOptions): Promise<RegistryClient> {
-    const credentials = opts.credentials ?? (await loadCredentials(opts.host));
+    const loginHost = opts.endpoint?.mirror && opts.endpoint.url ? new URL(opts.endpoint.url).host : opts.host;
+    const credentials = opts.credentials ?? (await loadCredentials(loginHost));
     return new RegistryClient({ ...opts, credentials });
   }
 
@@ -187,38 +198,20 @@ export class RegistryClient {
 
   /** HEAD: is the blob already there (so a push can skip it)? */
   async hasBlob(repo: string, digest: string): Promise<boolean> {
-    const res = await withRetry(this.retry, () =>
-      this.transport.send({
-        method: 'HEAD',
-        url: this.transport.url(`/v2/${repo}/blobs/${digest}`),
-        scopes: [pushScope(repo)],
-        ctx: this.ctx('push', repo, digest),
-        accept: [404],
-      }),
-    );
-    await discard(res);
-    return res.status !== 404;
+    return this.uploader.exists(repo, digest);
   }
 
-  /** Upload a blob in one piece (POST to open the upload, PUT with the data and digest). */
+  /** Upload a small in-memory blob (a config, a test layer) unless the repository has it. */
   async pushBlob(repo: string, data: Buffer): Promise<{ digest: string; size: number }> {
     const digest = sha256Of(data);
-    if (await this.hasBlob(repo, digest)) return { digest, size: data.length };
-    const ctx = this.ctx('push', repo, digest);
-    const opened = await withRetry(this.retry, () =>
-      this.transport.send({ method: 'POST', url: this.transport.url(`/v2/${repo}/blobs/uploads/`), scopes: [pushScope(repo)], ctx }),
-    );
-    await discard(opened);
-    const location = opened.headers.get('location');
-    if (!location) throw new MiniboxError(`the registry opened an upload for ${repo} without a Location`);
-    const target = new URL(location, this.transport.base);
-    target.searchParams.set('digest', digest);
-    const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': String(data.length) };
-    const done = await withRetry(this.retry, () =>
-      this.transport.send({ method: 'PUT', url: target.href, scopes: [pushScope(repo)], ctx, headers, body: data }),
-    );
-    await discard(done);
+    const source: BlobSource = { digest, size: data.length, open: (start, end) => Readable.from([data.subarray(start, end)]) };
+    await this.uploader.upload(repo, source, { chunkBytes: Math.max(1, data.length) });
     return { digest, size: data.length };
+  }
+
+  /** Upload a blob streamed from `source`: skipped when present, mounted when possible, else PUT or PATCH chunks. */
+  async uploadBlob(repo: string, source: BlobSource, opts: UploadOptions): Promise<UploadOutcome> {
+    return this.uploader.upload(repo, source, opts);
   }
 
   /** PUT a manifest or index under a tag or its digest; returns its digest. */
@@ -234,7 +227,10 @@ export class RegistryClient {
       }),
     );
     await discard(res);
-    return sha256Of(bytes);
+    const digest = sha256Of(bytes);
+    const said = res.headers.get('docker-content-digest');
+    if (said?.startsWith('sha256:') && said !== digest) throw new MiniboxError(`the registry stored the manifest as ${said}, its bytes are ${digest}`);
+    return digest;
   }
 
   private displayName(repo: string): string {
@@ -253,13 +249,8 @@ export class NoMatchingManifest extends MiniboxError {
   }
 }
 
-export function pullScope(repo: string): string {
-  return `repository:${repo}:pull`;
-}
-
-export function pushScope(repo: string): string {
-  return `repository:${repo}:pull,push`;
-}
+export { pullScope, pushScope };
+export type { BlobSource, UploadOptions, UploadOutcome };
 
 function bodyOf(res: Response): AsyncIterable<Buffer | Uint8Array> {
   if (!res.body) throw new MiniboxError('the registry sent no body');

@@ -1,23 +1,30 @@
+import { Agent as HttpsAgent } from 'node:https';
+import type { Readable } from 'node:stream';
 import fetch, { type Response } from 'node-fetch';
 import { MiniboxError, describe } from '../util/errors.js';
 import { Authenticator, type FetchImpl } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { registryError, type ErrorContext } from './errors.js';
+import { InsecureRegistries, isLoopbackHost } from './insecure.js';
 import { RetryableError, isTransientNetworkError, type RetryPolicy } from './retry.js';
 
 /**
  * One HTTP exchange with a registry: the scheme rule (http only for loopback and insecure
- * registries, as Docker decides), the bearer-token dance on 401, manual redirects that
+ * registries, as Docker decides; https to an insecure registry or mirror is not verified),
+ * or an explicit API base (a mirror), the bearer-token dance on 401, manual redirects that
  * never carry our Authorization to another host, and the mapping of failures (5xx become
  * retryable; the rest become the user-facing MiniboxError).
  */
+/** A request body: bytes, or a function giving a fresh stream for each attempt (a 401 retry re-sends). */
+export type RequestBody = Buffer | (() => Readable);
+
 export interface SendRequest {
-  method: 'GET' | 'HEAD' | 'POST' | 'PUT';
+  method: 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH';
   url: string;
   scopes: string[];
   ctx: ErrorContext;
   headers?: Record<string, string>;
-  body?: Buffer;
+  body?: RequestBody;
   followRedirects?: boolean;
   /** Statuses that are an answer rather than a failure (e.g. 404 for "blob exists?"). */
   accept?: number[];
@@ -38,46 +45,60 @@ export function registryDomain(host: string): string {
 }
 
 /** Docker's default insecure set: localhost and 127.0.0.0/8 (plus ::1), any port. */
-export function isLoopbackHost(host: string): boolean {
-  const hostname = new URL(`http://${host}`).hostname;
-  return hostname === 'localhost' || hostname === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(hostname);
-}
+export { isLoopbackHost };
 
 export interface TransportOptions {
   host: string;
   insecure: boolean;
   insecureRegistries: string[];
+  /** An API base other than the host's own (a mirror, a stand-in for Hub); ends in `/`. */
+  endpoint?: string;
   credentials?: Credentials;
   fetchImpl?: FetchImpl;
   retry: RetryPolicy;
 }
 
+/** For https to an insecure registry: Docker skips the certificate check there. */
+const UNVERIFIED_TLS = new HttpsAgent({ rejectUnauthorized: false });
+
 export class Transport {
   readonly base: URL;
   readonly auth: Authenticator;
   private readonly fetchImpl: FetchImpl;
-  private readonly insecureHosts: Set<string>;
+  private readonly insecureHosts: InsecureRegistries;
+  /** Hosts the user named with an http:// URL (a mirror): plain http is their choice, TLS is still checked elsewhere. */
+  private readonly plainHosts = new Set<string>();
 
   constructor(opts: TransportOptions) {
     this.fetchImpl = opts.fetchImpl ?? fetch;
     const host = apiHost(opts.host);
-    this.insecureHosts = new Set(opts.insecureRegistries);
+    this.insecureHosts = new InsecureRegistries(opts.insecureRegistries);
     if (opts.insecure) this.insecureHosts.add(host);
-    this.base = new URL(`${this.allowHttp(host) ? 'http' : 'https'}://${host}`);
+    if (opts.endpoint) {
+      this.base = new URL(opts.endpoint.endsWith('/') ? opts.endpoint : `${opts.endpoint}/`);
+      if (this.base.protocol === 'http:') this.plainHosts.add(this.base.host);
+    } else {
+      this.base = new URL(`${this.allowHttp(host) ? 'http' : 'https'}://${host}/`);
+    }
     this.auth = new Authenticator({
-      fetchImpl: (url, init) => this.fetchImpl(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...init.headers } }),
+      fetchImpl: (url, init) => this.fetchImpl(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...init.headers }, ...this.tlsFor(url) }),
       credentials: opts.credentials,
       allowHttp: (h) => this.allowHttp(h),
     });
   }
 
   allowHttp(host: string): boolean {
-    const hostname = new URL(`http://${host}`).hostname;
-    return isLoopbackHost(host) || this.insecureHosts.has(host) || this.insecureHosts.has(hostname);
+    return this.plainHosts.has(host) || this.insecureHosts.has(host);
   }
 
+  private tlsFor(url: string): { agent?: HttpsAgent } {
+    const target = new URL(url);
+    return target.protocol === 'https:' && this.insecureHosts.has(target.host) ? { agent: UNVERIFIED_TLS } : {};
+  }
+
+  /** `/v2/…` below the base, keeping a mirror's path prefix (`https://m.lan/hub/v2/…`). */
   url(path: string): string {
-    return new URL(path, this.base).href;
+    return new URL(path.replace(/^\/+/, ''), this.base).href;
   }
 
   /** One try (the caller retries): a 5xx or a reset connection throws RetryableError. */
@@ -109,7 +130,8 @@ export class Transport {
       if (authorization) headers['Authorization'] = authorization;
     }
     try {
-      return await this.fetchImpl(url, { method: req.method, headers, body: req.body, redirect: 'manual' });
+      const body = typeof req.body === 'function' ? req.body() : req.body;
+      return await this.fetchImpl(url, { method: req.method, headers, body, redirect: 'manual', ...this.tlsFor(url) });
     } catch (err) {
       if (isTransientNetworkError(err)) throw err;
       throw new MiniboxError(`error contacting ${new URL(url).host}: ${describe(err)}`, 125, { cause: err });

@@ -8,15 +8,17 @@ import { runInVm } from '../vm/run-in-vm.mjs';
  * cpu, memory and pids. The host is hybrid, so this is where the v2 driver meets a kernel.
  */
 describe('cgroups on a pure cgroup v2 host (qemu guest)', () => {
-  it('memory OOM 137, --cpus 0.5, pids-limit, the in-container view, update and stats, the eBPF device rules pass', async () => {
+  it('memory OOM 137, --cpus 0.5, pids-limit, the in-container view, update and stats, the eBPF device rules, pause and cp\'s freeze pass', async () => {
     await ensureBusyboxLayout(); // built on the host: the guest's root is read-only
     // devices.test.ts: the mknod-open probes against the shim's eBPF device program (v2 has no devices files)
-    const files = ['test/integration/cgroups.test.ts', 'test/integration/devices.test.ts', 'test/unit/cgroups/drivers.test.ts'];
+    // pause.test.ts: pause/unpause and cp's freeze through cgroup.freeze and cgroup.events
+    const files = ['test/integration/cgroups.test.ts', 'test/integration/devices.test.ts', 'test/unit/cgroups/drivers.test.ts', 'test/integration/pause.test.ts'];
     const cmd = `node_modules/.bin/vitest run --configLoader runner --no-cache --reporter verbose ${files.join(' ')}`;
     const vm = await runInVm(cmd, { timeoutMs: 900_000, memoryMb: 1536 });
     if (vm.code !== 0) console.error(vm.output.slice(-6000));
     expect(vm.output).toContain('cgroup limits (v2 hierarchy)');
     expect(vm.output).toContain('device confinement (v2 eBPF program)');
+    expect(vm.output).toContain('cp freezes a running container for the copy');
     expect(vm.output).toMatch(/Tests\s+\S*\s*\d+ passed/);
     expect(vm.output).not.toMatch(/\d+ failed/);
     expect(vm.code).toBe(0);

@@ -7,6 +7,7 @@ import { ensureBusyboxLayout } from '../helpers/busybox.js';
 import { buildImage } from '../helpers/oci-builder.js';
 import { nodeProcessesFor, removeAll } from '../helpers/detached.js';
 import { processAlive, waitFor } from '../helpers/wait.js';
+import { runInBackground, stopBackgrounds } from '../helpers/background.js';
 
 /** Health checks run by the detached container's C monitor (issue #12, item 4). */
 let root: string;
@@ -29,7 +30,10 @@ beforeAll(async () => {
   });
   expect((await mb('load', '-q', '-i', bad.layoutDir)).code).toBe(0);
 });
-afterEach(async () => removeAll(root));
+afterEach(async () => {
+  await stopBackgrounds();
+  await removeAll(root);
+});
 afterAll(() => {
   cleanup();
   expect(leakcheck()).toEqual([]);
@@ -139,6 +143,29 @@ describe('health checks', () => {
     await waitFor(async () => (await mb('ps', '--format', '{{.Status}}')).stdout.match(/^Up .* \(health: starting\)\n$/), { what: 'health: starting' });
     expect((await mb('ps', '--filter', 'health=starting', '--format', '{{.Names}}')).stdout).toBe('later\n');
     expect((await inspectHealth('later'))).toEqual({ Status: 'starting', FailingStreak: 0, Log: [] });
+  });
+
+  it('a foreground container is checked too (inspect from another process); without a check its monitor forks nothing', async () => {
+    const loop = ['busybox', 'sh', '-c', 'while [ ! -f /tmp/stop ]; do sleep 0.1; done'];
+    const fg = runInBackground(root, 'fg', ['--rm', '--network', 'none', '--health-cmd', 'echo fg-checked', ...hcFlags, ...loop]);
+    const { id: fgId } = await fg.running();
+    await waitStatus('fg', 'healthy');
+    expect((await inspectHealth('fg'))!.Log.at(-1)).toMatchObject({ ExitCode: 0, Output: 'fg-checked\n' });
+    const hc = await mb('inspect', '-f', '{{json .Config.Healthcheck}}', 'fg');
+    expect(JSON.parse(hc.stdout)).toEqual({ Test: ['CMD-SHELL', 'echo fg-checked'], Interval: 200_000_000, Retries: 2 });
+    const shim = JSON.parse(readFileSync(path.join(root, 'containers', fgId, 'state.json'), 'utf8')).shimPid;
+    const checkers = childrenOf(shim);
+    expect(checkers).toHaveLength(2); // the container's init and the checker
+
+    const plain = runInBackground(root, 'plain', ['--network', 'none', ...loop]);
+    const { id } = await plain.running();
+    expect(childrenOf(JSON.parse(readFileSync(path.join(root, 'containers', id, 'state.json'), 'utf8')).shimPid)).toHaveLength(1);
+
+    for (const name of ['fg', 'plain']) expect((await mb('exec', name, 'touch', '/tmp/stop')).code).toBe(0);
+    expect((await fg.done).code).toBe(0);
+    expect((await plain.done).code).toBe(0);
+    expect(checkers.every((p) => !processAlive(p))).toBe(true); // no checker outlives its foreground monitor
+    expect(existsSync(path.join(root, 'containers', fgId))).toBe(false); // --rm, its hostconfig.json with it
   });
 
   it('restart starts the checks over; rm -f leaves no checker behind', async () => {

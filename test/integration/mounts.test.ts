@@ -128,6 +128,38 @@ describe('tmpfs and --read-only', () => {
   });
 });
 
+describe('inspect', () => {
+  it("shows Mounts, Binds, HostConfig.Mounts, Tmpfs and ReadonlyRootfs as Docker does; z/Z are accepted and ignored", async () => {
+    const a = mkdtempSync(path.join(host, 'insp-a-'));
+    const b = mkdtempSync(path.join(host, 'insp-b-'));
+    const r = await run([
+      '--name', 'shown', '--read-only', '-v', `${a}:/a:ro,z`, '-v', `${b}:/b:Z`, '--mount', `type=bind,src=${a},dst=/m,bind-propagation=rslave`,
+      '--mount', 'type=tmpfs,dst=/scratch,tmpfs-size=1m', '--tmpfs', '/run:size=64k', 'busybox', 'sh', '-c', 'echo z > /b/f',
+    ]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(readFileSync(path.join(b, 'f'), 'utf8')).toBe('z\n'); // Z: no relabel here, the bind as without it
+    try {
+      const f = (tpl: string) => minibox(['inspect', '-f', tpl, 'shown'], { root }).then((x) => JSON.parse(x.stdout));
+      expect(await f('{{json .Mounts}}')).toEqual([
+        { Type: 'bind', Source: a, Destination: '/a', Mode: 'ro,z', RW: false, Propagation: 'rprivate' },
+        { Type: 'bind', Source: b, Destination: '/b', Mode: 'Z', RW: true, Propagation: 'rprivate' },
+        { Type: 'bind', Source: a, Destination: '/m', Mode: '', RW: true, Propagation: 'rslave' },
+        { Type: 'tmpfs', Source: '', Destination: '/scratch', Mode: '', RW: true, Propagation: '' },
+      ]);
+      expect(await f('{{json .HostConfig.Binds}}')).toEqual([`${a}:/a:ro,z`, `${b}:/b:Z`]);
+      expect(await f('{{json .HostConfig.Mounts}}')).toEqual([
+        { Type: 'bind', Source: a, Target: '/m', BindOptions: { Propagation: 'rslave' } },
+        { Type: 'tmpfs', Target: '/scratch', TmpfsOptions: { SizeBytes: 1048576 } },
+      ]);
+      expect(await f('{{json .HostConfig.Tmpfs}}')).toEqual({ '/run': 'size=64k' });
+      expect(await f('{{.HostConfig.ReadonlyRootfs}}')).toBe(true);
+    } finally {
+      await minibox(['rm', 'shown'], { root });
+    }
+  });
+});
+
 describe('the shim refuses mount records it cannot make safely', () => {
   const SHIM = path.join(REPO, 'native-shim', 'build', 'minibox-shim');
   it('a tmpfs option with a comma, an unknown option or a relative target: exit 125 before any namespace', () => {

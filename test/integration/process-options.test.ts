@@ -65,6 +65,20 @@ describe('-u/--user and --group-add', () => {
     expect(containerCount()).toBe(before);
   });
 
+  it("exec runs with the container's user, its groups and --group-add (-u or not), as Docker's exec", async () => {
+    const id = (await minibox(['run', '-d', '-u', 'nobody', '--group-add', '1234', 'busybox', 'sleep', '30'], { root })).stdout.trim();
+    try {
+      const asContainer = await minibox(['exec', id, 'id', '-G'], { root });
+      expect(asContainer.stderr).toBe('');
+      expect(asContainer.stdout.trim().split(/\s+/).sort()).toEqual(['1234', '65534']);
+      const asRoot = await minibox(['exec', '-u', 'root', id, 'id', '-G'], { root });
+      expect(asRoot.stdout.trim().split(/\s+/)).toContain('1234');
+      expect(asRoot.stdout.trim().split(/\s+/)).toContain('0');
+    } finally {
+      await minibox(['rm', '-f', id], { root });
+    }
+  });
+
   it('an unknown --group-add group fails like Docker', async () => {
     const r = await run(['--group-add', 'nosuchgroup', 'busybox', 'true']);
     expect(r.code).toBe(125);
@@ -247,6 +261,30 @@ describe('--stop-signal and --stop-timeout', () => {
     expect(r.code).toBe(125);
     expect(r.stderr).toContain(why);
     expect(containerCount()).toBe(before);
+  });
+});
+
+describe('inspect shows the process options', () => {
+  it("HostConfig and Config fields in Docker's shapes, through --format too", async () => {
+    const flags = ['-u', 'nobody', '--group-add', '1234', '--ulimit', 'nofile=1024:2048', '--init', '--stop-signal', 'SIGUSR1', '--stop-timeout', '3', '--shm-size', '128m', '--sysctl', 'kernel.shmmni=1234'];
+    expect((await minibox(['run', '--name', 'shown', ...flags, 'busybox', 'true'], { root })).code).toBe(0);
+    const plain = (await minibox(['run', '-d', 'busybox', 'true'], { root })).stdout.trim();
+    try {
+      const [v] = JSON.parse((await minibox(['inspect', 'shown'], { root })).stdout);
+      expect(v.HostConfig).toMatchObject({
+        GroupAdd: ['1234'],
+        Ulimits: [{ Name: 'nofile', Soft: 1024, Hard: 2048 }],
+        Init: true,
+        ShmSize: 134217728,
+        Sysctls: { 'kernel.shmmni': '1234' },
+        ReadonlyRootfs: false,
+      });
+      expect(v.Config).toMatchObject({ User: 'nobody', StopSignal: 'SIGUSR1', StopTimeout: 3 });
+      const f = await minibox(['inspect', '-f', '{{.HostConfig.ShmSize}} {{.Config.StopTimeout}} {{json .HostConfig.Sysctls}}', 'shown', plain], { root });
+      expect(f.stdout).toBe('134217728 3 {"kernel.shmmni":"1234"}\n67108864 <no value> null\n');
+    } finally {
+      await minibox(['rm', '-f', 'shown', plain], { root });
+    }
   });
 });
 

@@ -53,3 +53,18 @@ it('run -dt logs the pty output as stdout', async () => {
   await minibox(['wait', 'dt'], { root });
   expect((await minibox(['logs', 'dt'], { root })).stdout).toBe('hello\r\nTTY\r\n');
 });
+
+it("-t: the pty is the container's own, /dev/pts/0 of its devpts, also /dev/console, owned by the container's user", async () => {
+  const out = await inPty([], ['run', '--rm', '-t', 'busybox', 'tty']);
+  expect(out).toMatch(/^\/dev\/pts\/0\r+\n/);
+  const user = await inPty([], ['run', '--rm', '-t', '-u', 'nobody', 'busybox', 'sh', '-c', 'stat -c "%U %t:%T" $(tty) /dev/console']);
+  expect(user).toMatch(/^nobody 88:0\r+\nnobody 88:0\r+\n/); // 136:0 in hex: one pty, twice
+  // without a terminal there is no /dev/console, as in Docker
+  expect((await minibox(['run', '--rm', 'busybox', 'sh', '-c', 'tty; [ -e /dev/console ] || echo no-console'], { root })).stdout).toBe('not a tty\nno-console\n');
+});
+
+it('exec -it: a pty of the container\'s devpts too', async () => {
+  expect((await minibox(['run', '-dt', '--name', 'ptys', 'busybox', 'sh'], { root })).code).toBe(0);
+  const out = await inPty([], ['exec', '-it', 'ptys', 'sh', '-c', 'tty; ls /dev/pts']);
+  expect(out).toMatch(/^\/dev\/pts\/1\r\n0\s+1\s+ptmx\r\n/); // the init has pts/0, the exec pts/1
+});

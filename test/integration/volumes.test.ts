@@ -125,6 +125,33 @@ describe('anonymous volumes', () => {
     expect((await mb(['rm', 'src1'])).code).toBe(0);
   });
 
+  it('inspect: named, anonymous and --volumes-from volumes in Mounts; Config.Volumes; HostConfig.VolumesFrom', async () => {
+    expect((await run(['--name', 'vsrc', '-v', 'insp:/named', '-v', '/anon', 'vol:1', 'true'])).code).toBe(0);
+    expect((await run(['--name', 'vuser', '--volumes-from', 'vsrc:ro', 'busybox', 'true'])).code).toBe(0);
+    try {
+      const [src] = JSON.parse((await mb(['inspect', 'vsrc'])).stdout);
+      const vol = (dest: string) => src.Mounts.find((m: { Destination: string }) => m.Destination === dest);
+      expect(vol('/named')).toEqual({ Type: 'volume', Name: 'insp', Source: path.join(root, 'volumes', 'insp', '_data'), Destination: '/named', Driver: 'local', Mode: 'z', RW: true, Propagation: '' });
+      for (const dest of ['/anon', '/data']) {
+        expect(vol(dest)).toMatchObject({ Type: 'volume', Destination: dest, Driver: 'local', Mode: '', RW: true, Propagation: '' });
+        expect(vol(dest).Name).toMatch(ANON);
+        expect(vol(dest).Source).toBe(path.join(root, 'volumes', vol(dest).Name, '_data'));
+      }
+      expect(src.Mounts).toHaveLength(3);
+      expect(src.Config.Volumes).toEqual({ '/anon': {}, '/data': {} });
+      expect(src.HostConfig.Binds).toEqual(['insp:/named']);
+      const [user] = JSON.parse((await mb(['inspect', 'vuser'])).stdout);
+      expect(user.HostConfig.VolumesFrom).toEqual(['vsrc:ro']);
+      expect(user.Config.Volumes).toBeNull();
+      expect(user.Mounts.map((m: { Name: string; RW: boolean; Mode: string }) => [m.Name, m.RW, m.Mode]).sort()).toEqual(
+        src.Mounts.map((m: { Name: string }) => [m.Name, false, '']).sort(),
+      );
+    } finally {
+      expect((await mb(['rm', '-v', 'vuser', 'vsrc'])).code).toBe(0);
+      expect((await mb(['volume', 'rm', 'insp'])).code).toBe(0);
+    }
+  });
+
   it('an image symlink at the volume path is not followed out of the image when seeding', async () => {
     const r = await run(['--rm', '-v', 'symv:/data', 'symvol:1', 'true']);
     expect(r.stderr).toBe('');

@@ -20,7 +20,8 @@ const SRC = path.resolve(__dirname, '../../src');
  */
 export const ALLOWED: Readonly<Record<string, readonly string[]>> = {
   cli: ['engine', 'util'],
-  engine: ['image', 'container', 'registry', 'layer', 'network', 'volume', 'linux', 'oci-format', 'util'],
+  engine: ['image', 'container', 'registry', 'layer', 'network', 'volume', 'build', 'linux', 'oci-format', 'util'],
+  build: ['image', 'layer', 'oci-format', 'util'],
   image: ['registry', 'layer', 'oci-format', 'linux', 'util'],
   container: ['image', 'oci-format', 'linux', 'util'],
   network: ['container', 'oci-format', 'linux', 'util'],

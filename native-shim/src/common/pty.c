@@ -1,36 +1,10 @@
 /* pty.c - see pty.h. */
 #include "common/pty.h"
 
-#include <fcntl.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <unistd.h>
-
-int pty_open(int *master, int *slave, mb_error *err)
-{
-    char name[64];
-    int m, s;
-
-    m = posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (m < 0)
-        return mb_error_errno(err, "posix_openpt");
-    if (grantpt(m) < 0 || unlockpt(m) < 0
-        || ptsname_r(m, name, sizeof(name)) != 0) {
-        mb_error_errno(err, "unlockpt");
-        close(m);
-        return -1;
-    }
-    s = open(name, O_RDWR | O_NOCTTY | O_CLOEXEC);
-    if (s < 0) {
-        mb_error_errno(err, "open %s", name);
-        close(m);
-        return -1;
-    }
-    *master = m;
-    *slave = s;
-    return 0;
-}
 
 static struct termios saved;
 static int saved_fd = -1;
@@ -64,4 +38,15 @@ void pty_copy_size(int from, int to)
 
     if (ioctl(from, TIOCGWINSZ, &ws) == 0)
         ioctl(to, TIOCSWINSZ, &ws);
+}
+
+int pty_get_size(int fd, unsigned short *rows, unsigned short *cols)
+{
+    struct winsize ws;
+
+    if (ioctl(fd, TIOCGWINSZ, &ws) < 0 || ws.ws_row == 0 || ws.ws_col == 0)
+        return -1;
+    *rows = ws.ws_row;
+    *cols = ws.ws_col;
+    return 0;
 }

@@ -103,9 +103,13 @@ enter_child(const mb_config *cfg, const mb_user *user, const mb_child_ctx *ctx)
      * the cwd can refer to one. */
     if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         mb_error_errno(&err, "prctl PR_SET_PDEATHSIG");
-    else if (childio_setup(ctx, &err) < 0 || enter_cwd(cfg->cwd, &err) < 0
+    else if (childio_setup(ctx, &err) < 0
+             /* -t: a pty of the container's devpts (run/childio.h) */
+             || childio_open_pty(ctx, &err) < 0
+             || enter_cwd(cfg->cwd, &err) < 0
              /* the container's own confinement (sec.* keys), as run's init */
              || confine_before_user(&cfg->sec, &err) < 0
+             || childio_chown_tty(ctx, user->uid, user->gid, &err) < 0
              || userdb_switch(user, &err) < 0
              || confine_after_user(&cfg->sec, &err) < 0)
         ;
@@ -173,6 +177,12 @@ int enter_run(const mb_config *cfg)
         waitpid(pid, NULL, 0);
         report_error_line(code, line);
         return code;
+    }
+    if (childio_receive_master(&ctx, &err) < 0) { /* -t: sent before exec */
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        report_error(&err);
+        return err.code;
     }
     report_pid(pid);
     if (io.master >= 0)

@@ -2,8 +2,9 @@
  *
  * Config on fd 3 (config/config.h wire format): pid=<container init host pid>,
  * cgroup= (repeated, joined first), arg= (repeated), env= (the complete
- * environment), cwd=, user=name|uid[:group|gid], tty=1, stdin=1.  First the
- * shim re-executes itself from a sealed memfd copy (security/cloned_binary.h)
+ * environment), cwd=, user=name|uid[:group|gid], groupadd= (the container's
+ * --group-add, added to the user's groups as for its init), tty=1, stdin=1.
+ * First the shim re-executes itself from a sealed memfd copy (security/cloned_binary.h)
  * and becomes non-dumpable; then it opens /proc/<pid>/ns/{ipc,uts,net,pid,
  * cgroup,mnt}, joins the cgroups, setns() into each (mnt last: it also moves
  * us to the container's /), resolves the user there (run/user.h), and forks,

@@ -13,6 +13,7 @@
 #include "common/report.h"
 #include "common/signals.h"
 #include "common/wait.h"
+#include "monitor/attach.h"
 #include "monitor/autoremove.h"
 #include "monitor/cgroup_remove.h"
 #include "monitor/health.h"
@@ -24,6 +25,7 @@
 
 static mb_logstream out_log = { .name = "stdout" };
 static mb_logstream err_log = { .name = "stderr" };
+static mb_attach hub; /* attach.sock and its clients (attach.h) */
 
 /* Our own session, no terminal, stdio on /dev/null. */
 static int detach_self(mb_error *err)
@@ -58,18 +60,24 @@ static void report_done(void)
     }
 }
 
-/* Read one chunk of a stream into its log; -1 at EOF/EIO. */
+/* Read one chunk of a stream into its log and to the attached clients;
+ * -1 at EOF/EIO.  (The pty master is non-blocking once attach writes to
+ * it: EAGAIN is no end.) */
 static int pump(int fd, int logfd, mb_logstream *s)
 {
-    char buf[4096];
+    char buf[ATTACH_DATA_MAX];
     ssize_t n;
 
     do
         n = read(fd, buf, sizeof(buf));
     while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EAGAIN)
+        return 0;
     if (n <= 0)
         return -1;
     logger_feed(logfd, s, buf, (size_t)n);
+    attach_output(&hub, s == &err_log ? ATTACH_STDERR : ATTACH_STDOUT, buf,
+                  (size_t)n);
     return 0;
 }
 
@@ -77,7 +85,7 @@ static int pump(int fd, int logfd, mb_logstream *s)
 static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
 {
     mb_logstream *streams[3] = { &out_log, &err_log, &out_log };
-    struct pollfd p[4];
+    struct pollfd p[4 + ATTACH_POLL_MAX];
     int code = 0, exited = 0, i, open_streams;
 
     p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
@@ -90,7 +98,8 @@ static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
             break;
         /* After the exit, what is left must come quickly (the namespace
          * is dead); a stray holder of the pipe cannot keep us forever. */
-        if (poll(p, 4, exited ? 1000 : -1) <= 0) {
+        attach_poll(&hub, p + 4);
+        if (poll(p, 4 + ATTACH_POLL_MAX, exited ? 1000 : -1) <= 0) {
             if (exited || errno != EINTR)
                 break;
             continue;
@@ -101,7 +110,9 @@ static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
         if (p[0].revents && signals_handle_one(sfd, pid, &code)) {
             exited = 1;
             p[0].fd = -1;
+            hub.pid = 0; /* reaped: its pid is no one's to signal now */
         }
+        attach_handle(&hub, p + 4);
     }
     logger_flush(logfd, &out_log);
     logger_flush(logfd, &err_log);
@@ -124,6 +135,8 @@ static int start_once(const mb_config *cfg, mb_parentio *io, pid_t *pid)
     code = start_container(cfg, &ctx, pid);
     if (code != 0)
         childio_close_parent(io);
+    else
+        attach_run(&hub, io, cfg->opts.stdin_open, *pid);
     return code;
 }
 
@@ -171,6 +184,9 @@ static int supervise_runs(const mb_config *cfg, int sfd, int logfd,
         childio_close_parent(io);
         record_exit(o->statedir, code, record_oom_kills(o->oom) > oom,
                     restarts);
+        /* After the last of the output, and once ps says it: an attached
+         * client that returns sees the container exited. */
+        attach_exit(&hub, code);
         if (!restart_wanted(o->restart, code, restarts, o->statedir)
             || !wait_delay(sfd, restart_delay_ms(restarts), o->statedir))
             return code;
@@ -194,16 +210,20 @@ static int monitor_main(const mb_config *cfg, int sfd)
     int logfd, code;
 
     if (detach_self(&err) < 0 || (logfd = open_log(cfg->opts.log, &err)) < 0) {
+        attach_close(&hub);
         report_error(&err);
         return err.code;
     }
     dprintf(MB_REPORT_FD, "monitor %d\n", (int)getpid());
     code = start_once(cfg, &io, &pid);
-    if (code != 0)
+    if (code != 0) {
+        attach_close(&hub);
         return code;
+    }
     record_started(cfg->opts.statedir, pid, 0);
     report_done();
     code = supervise_runs(cfg, sfd, logfd, &io, pid);
+    attach_close(&hub);
     close(logfd);
     cgroup_remove_all(&cfg->cgroups);
     autoremove_after_exit(&cfg->opts); /* run -d --rm */
@@ -232,8 +252,12 @@ int daemon_run(const mb_config *cfg)
         report_error(&err);
         return err.code;
     }
+    /* Before the fork, as the signal fd: the monitor inherits the socket,
+     * and the code that made it is not in the monitor's resident set. */
+    attach_open(&hub, cfg->opts.statedir);
     m = fork();
     if (m < 0) {
+        attach_close(&hub);
         mb_error_errno(&err, "fork monitor");
         report_error(&err);
         return err.code;

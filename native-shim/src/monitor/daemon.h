@@ -5,7 +5,8 @@
  *   started         the program was exec'd; fd 4 is closed right after
  * or "error CODE MSG".  The monitor then logs the container's output to
  * log= (json-file), records started.json / exit.json in statedir= (see
- * record.h), restarts per restart=, and removes the cgroups at the end. */
+ * record.h), serves <statedir>/attach.sock to `minibox attach` (attach.h),
+ * restarts per restart=, and removes the cgroups at the end. */
 #ifndef MINIBOX_DAEMON_H
 #define MINIBOX_DAEMON_H
 

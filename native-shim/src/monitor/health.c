@@ -208,6 +208,42 @@ static void run_check(const mb_config *cfg, const char *initpid,
     clock_gettime(CLOCK_REALTIME, &p->end);
 }
 
+/* Whether `file` under `dir` starts with `prefix` (0 when it cannot be read). */
+static int file_starts(const char *dir, const char *file, const char *prefix)
+{
+    char path[PATH_MAX], buf[16];
+    ssize_t n;
+    int fd;
+
+    if (snprintf(path, sizeof(path), "%s/%s", dir, file) >= (int)sizeof(path))
+        return 0;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    n = read(fd, buf, sizeof(buf) - 1);
+    close(fd);
+    if (n <= 0)
+        return 0;
+    buf[n] = '\0';
+    return strncmp(buf, prefix, strlen(prefix)) == 0;
+}
+
+/* Paused (pause, or cp's freeze), also half-way: v1 freezer.state not
+ * THAWED, v2 cgroup.freeze 1 (what was asked; cgroup.events says when the
+ * kernel got there).  Docker runs no probe then: one entering the frozen
+ * cgroup would only freeze too and count as a timeout. */
+static int container_frozen(const mb_strv *cgroups)
+{
+    size_t i;
+
+    for (i = 0; i < cgroups->len; i++)
+        if (file_starts(cgroups->items[i], "freezer.state", "FREEZING")
+            || file_starts(cgroups->items[i], "freezer.state", "FROZEN")
+            || file_starts(cgroups->items[i], "cgroup.freeze", "1"))
+            return 1;
+    return 0;
+}
+
 static void sleep_ms(long ms)
 {
     struct timespec t = { .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L };
@@ -216,8 +252,11 @@ static void sleep_ms(long ms)
         ;
 }
 
-/* The checker: its own fds only (stdio on /dev/null as the monitor's, fd 4
- * on /dev/null so no report can land in a check's output pipe). */
+/* The checker: its own fds only.  Stdio and fd 4 on /dev/null: the
+ * detached monitor's stdio are already, but a foreground monitor's are the
+ * caller's terminal or pipes, which a check must neither read nor hold open
+ * (the caller waits for their EOF); and no report may land in a check's
+ * output pipe. */
 static void __attribute__((noreturn))
 checker_main(const mb_config *cfg, pid_t init, pid_t monitor)
 {
@@ -235,9 +274,13 @@ checker_main(const mb_config *cfg, pid_t init, pid_t monitor)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     close_range(3, ~0U, 0);
     fd = open("/dev/null", O_RDWR);
-    if (fd >= 0 && fd != MB_REPORT_FD) {
+    if (fd >= 0) {
+        dup2(fd, STDIN_FILENO);
+        dup2(fd, STDOUT_FILENO);
+        dup2(fd, STDERR_FILENO);
         dup2(fd, MB_REPORT_FD);
-        close(fd);
+        if (fd > STDERR_FILENO && fd != MB_REPORT_FD)
+            close(fd);
     }
     snprintf(initpid, sizeof(initpid), "%d", (int)init);
     health_state_init(&hs);
@@ -245,9 +288,17 @@ checker_main(const mb_config *cfg, pid_t init, pid_t monitor)
     for (;;) {
         mb_probe *p;
 
+        mb_probe probe;
+
         sleep_ms(interval);
+        if (container_frozen(&cfg->cgroups))
+            continue;
+        run_check(cfg, initpid, timeout, &probe);
+        /* Paused while it ran: Docker drops such a probe unrecorded. */
+        if (container_frozen(&cfg->cgroups))
+            continue;
         p = health_state_next(&hs);
-        run_check(cfg, initpid, timeout, p);
+        *p = probe;
         health_state_record(&hs, p->code == 0, ms_since(&t0) < h->start_ms,
                             retries);
         health_state_write(cfg->opts.statedir, &hs);

@@ -1,5 +1,7 @@
 /* health.h - the container's health check (HEALTHCHECK, --health-*),
- * carried out by the detached monitor without any Node process.
+ * carried out by the container's monitor without any Node process: the
+ * detached one (daemon.c) or the foreground shim (foreground.c), as Docker
+ * checks any running container.
  *
  * The monitor forks a checker beside the container; the checker dies with
  * the monitor (PDEATHSIG) and is killed when the container exits.  Every

@@ -99,12 +99,15 @@ static int setup_process(const mb_config *cfg, mb_error *err)
 /* The image's USER (root when unset), resolved in the container's own
  * /etc/passwd and /etc/group now that "/" is its root; *run is cfg with
  * the program's environment (HOME from passwd when the env has none). */
-static int become_user(const mb_config *cfg, mb_config *run, mb_error *err)
+static int become_user(const mb_child_ctx *ctx, mb_config *run,
+                       mb_error *err)
 {
+    const mb_config *cfg = ctx->cfg;
     mb_user user;
 
     *run = *cfg;
     if (user_prepare(cfg, MB_EXIT_SETUP, &user, &run->env, err) < 0
+        || childio_chown_tty(ctx, user.uid, user.gid, err) < 0
         || userdb_switch(&user, err) < 0)
         return -1;
     return 0;
@@ -132,11 +135,15 @@ int child_main(void *arg)
     }
     /* Device nodes and mount points get exactly the modes we ask for. */
     umask(0);
-    /* Confinement around the user switch, in runc's order (confine.h). */
-    if (setup_mounts(cfg, &err) < 0 || setup_process(cfg, &err) < 0
+    /* The pty comes from the container's own devpts once "/" is its root
+     * (childio.h); confinement around the user switch, in runc's order
+     * (confine.h). */
+    if (setup_mounts(cfg, &err) < 0 || childio_open_pty(ctx, &err) < 0
+        || childio_bind_console(ctx, &err) < 0
+        || setup_process(cfg, &err) < 0
         || rlimits_apply(&cfg->opts, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
-        || become_user(cfg, &run, &err) < 0
+        || become_user(ctx, &run, &err) < 0
         || confine_after_user(&cfg->sec, &err) < 0)
         errpipe_fail(ctx->err_wr, &err);
     if (cfg->opts.init && init_fork(&err) < 0)

@@ -2,7 +2,11 @@
 #ifndef MINIBOX_CHILD_H
 #define MINIBOX_CHILD_H
 
+#include <sys/ioctl.h>
+
 #include "config/config.h"
+
+struct mb_parentio;
 
 /* What the parent hands to the cloned child.  Both pipes are O_CLOEXEC:
  *   sync:  parent -> child, one byte = "cgroups joined, go ahead";
@@ -14,8 +18,15 @@ typedef struct mb_child_ctx {
     const mb_config *cfg;
     int sync_rd, sync_wr;
     int err_rd, err_wr;
-    int io[3]; /* container stdio when > 2 (pipes or pty slave), see childio.h */
-    int ctty;  /* io[] is a pty slave: make it the controlling terminal */
+    int io[3]; /* container stdio when > 2 (pipes, or /dev/null until the
+                  pty exists), see childio.h */
+    int ctty;  /* tty=1: open a pty in the container's own devpts, make
+                  its slave our stdio and controlling terminal, and send the
+                  master to the parent over pty_sock (childio_open_pty) */
+    int pty_sock;      /* the child's end of that socketpair, or -1 */
+    struct winsize ws; /* the pty's first size (ws_set): the caller's */
+    int ws_set;
+    struct mb_parentio *parent; /* parent: where the master goes */
     int netns; /* parent: the container's netns held open (nshold), or -1 */
 } mb_child_ctx;
 

@@ -3,10 +3,16 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/magic.h>
+#include <stdio.h>
+#include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/vfs.h>
 #include <unistd.h>
-
-#include "common/pty.h"
 
 static int make_pipe(int *rd, int *wr, mb_error *err)
 {
@@ -21,7 +27,7 @@ static int make_pipe(int *rd, int *wr, mb_error *err)
 
 /* Without a tty: stdout/stderr pipes; stdin /dev/null, or a pipe (-i): the
  * foreground monitor relays the caller's stdin into it, the detached one
- * holds it open and never writes (docker run -di).  Never the caller's own
+ * holds it open for attach (monitor/attach.h).  Never the caller's own
  * fds: a container holding the caller's terminal could TIOCSTI into it. */
 static int prepare_pipes(const mb_runopts *o, mb_child_ctx *ctx,
                          mb_parentio *p, mb_error *err)
@@ -37,23 +43,37 @@ static int prepare_pipes(const mb_runopts *o, mb_child_ctx *ctx,
     return 0;
 }
 
+/* With a tty: the socketpair the master comes back on; stdio /dev/null
+ * until the child has its pty (never the caller's fds, not even then). */
+static int prepare_tty(int detached, mb_child_ctx *ctx, mb_parentio *p,
+                       mb_error *err)
+{
+    int sv[2];
+
+    if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+        return mb_error_errno(err, "socketpair");
+    p->pty_sock = sv[0];
+    ctx->pty_sock = sv[1];
+    ctx->io[0] = ctx->io[1] = ctx->io[2] = open("/dev/null",
+                                                O_RDWR | O_CLOEXEC);
+    if (ctx->io[0] < 0)
+        return mb_error_errno(err, "open /dev/null");
+    ctx->ctty = 1;
+    ctx->ws_set = !detached && ioctl(STDIN_FILENO, TIOCGWINSZ, &ctx->ws) == 0;
+    return 0;
+}
+
 int childio_prepare(const mb_runopts *o, int detached, mb_child_ctx *ctx,
                     mb_parentio *p, mb_error *err)
 {
-    int slave;
-
-    p->out = p->err = p->master = p->in = -1;
+    p->out = p->err = p->master = p->in = p->pty_sock = -1;
     ctx->io[0] = ctx->io[1] = ctx->io[2] = -1;
     ctx->ctty = 0;
-    if (o->tty) {
-        if (pty_open(&p->master, &slave, err) < 0)
-            return -1;
-        if (!detached)
-            pty_copy_size(STDIN_FILENO, p->master);
-        ctx->io[0] = ctx->io[1] = ctx->io[2] = slave;
-        ctx->ctty = 1;
-        return 0;
-    }
+    ctx->pty_sock = -1;
+    ctx->ws_set = 0;
+    ctx->parent = p;
+    if (o->tty)
+        return prepare_tty(detached, ctx, p, err);
     return prepare_pipes(o, ctx, p, err);
 }
 
@@ -66,11 +86,14 @@ void childio_close_child(mb_child_ctx *ctx)
             close(ctx->io[i]);
     }
     ctx->io[0] = ctx->io[1] = ctx->io[2] = -1;
+    if (ctx->pty_sock >= 0)
+        close(ctx->pty_sock);
+    ctx->pty_sock = -1;
 }
 
 void childio_close_parent(mb_parentio *p)
 {
-    int *fds[] = { &p->out, &p->err, &p->master, &p->in };
+    int *fds[] = { &p->out, &p->err, &p->master, &p->in, &p->pty_sock };
     size_t i;
 
     for (i = 0; i < sizeof(fds) / sizeof(fds[0]); i++) {
@@ -80,17 +103,25 @@ void childio_close_parent(mb_parentio *p)
     }
 }
 
-/* Every fd above stdio except keep, for real (not close-on-exec): a
- * leaked host fd must not even serve as a cwd (-w /proc/self/fd/N, the
- * CVE-2024-21626 class) before the execve. */
-static int close_others(int keep, mb_error *err)
+/* Every fd above stdio except the (up to two) kept ones, for real (not
+ * close-on-exec): a leaked host fd must not even serve as a cwd
+ * (-w /proc/self/fd/N, the CVE-2024-21626 class) before the execve. */
+static int close_others(int a, int b, mb_error *err)
 {
-    int r = 0;
+    int lo = a < b ? a : b, hi = a < b ? b : a, r = 0;
 
-    if (keep > 3)
-        r = close_range(3, (unsigned)keep - 1, 0);
-    if (r == 0)
-        r = close_range(keep >= 3 ? (unsigned)keep + 1 : 3, ~0U, 0);
+    if (lo < 3) /* unused (-1): keep only hi */
+        lo = hi;
+    if (hi < 3) {
+        r = close_range(3, ~0U, 0);
+    } else {
+        if (lo > 3)
+            r = close_range(3, (unsigned)lo - 1, 0);
+        if (r == 0 && hi > lo + 1)
+            r = close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
+        if (r == 0)
+            r = close_range((unsigned)hi + 1, ~0U, 0);
+    }
     if (r < 0 && errno != ENOSYS)
         return mb_error_errno(err, "close inherited fds");
     return 0;
@@ -100,13 +131,183 @@ int childio_setup(const mb_child_ctx *ctx, mb_error *err)
 {
     int i;
 
-    /* Our own session: no controlling terminal unless it is our pty. */
+    /* Our own session: no controlling terminal until it is our pty. */
     if (setsid() < 0)
         return mb_error_errno(err, "setsid");
-    if (ctx->ctty && ioctl(ctx->io[0], TIOCSCTTY, 0) < 0)
-        return mb_error_errno(err, "ioctl TIOCSCTTY");
     for (i = 0; i < 3; i++)
         if (ctx->io[i] > 2 && dup2(ctx->io[i], i) < 0)
             return mb_error_errno(err, "dup2 stdio");
-    return close_others(ctx->err_wr, err);
+    return close_others(ctx->err_wr, ctx->pty_sock, err);
+}
+
+/* The multiplexer of the devpts we are looking at, and nothing that the
+ * container could have put in its place (its /dev is a writable tmpfs, so
+ * /dev/ptmx is not trusted: /dev/pts is a mount point it cannot replace
+ * without CAP_SYS_ADMIN). */
+static int open_ptmx(mb_error *err)
+{
+    struct statfs fs;
+    struct stat st;
+    int m = open("/dev/pts/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+
+    if (m < 0)
+        return mb_error_errno(err, "open /dev/pts/ptmx");
+    if (fstatfs(m, &fs) < 0 || fs.f_type != DEVPTS_SUPER_MAGIC
+        || fstat(m, &st) < 0 || !S_ISCHR(st.st_mode)
+        || major(st.st_rdev) != 5 || minor(st.st_rdev) != 2) {
+        close(m);
+        return mb_error_detail(err, MB_EXIT_SETUP, "open /dev/pts/ptmx",
+                               "not the container's devpts multiplexer");
+    }
+    return m;
+}
+
+/* The slave of m, by the master itself (no path the container could
+ * race), else by its number in the same devpts. */
+static int open_slave(int m, mb_error *err)
+{
+    char path[32];
+    int s, n;
+
+    s = ioctl(m, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s >= 0 || errno != EINVAL)
+        return s >= 0 ? s : mb_error_errno(err, "ioctl TIOCGPTPEER");
+    if (ioctl(m, TIOCGPTN, &n) < 0)
+        return mb_error_errno(err, "ioctl TIOCGPTN");
+    snprintf(path, sizeof(path), "/dev/pts/%d", n);
+    s = open(path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+    if (s < 0)
+        return mb_error_errno(err, "open %s", path);
+    return s;
+}
+
+static int send_fd(int sock, int fd, mb_error *err)
+{
+    char data = 'm';
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c;
+    ssize_t n;
+
+    memset(&u, 0, sizeof(u));
+    c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    memcpy(CMSG_DATA(c), &fd, sizeof(int));
+    do
+        n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+    while (n < 0 && errno == EINTR);
+    return n == 1 ? 0 : mb_error_errno(err, "send pty master");
+}
+
+int childio_open_pty(const mb_child_ctx *ctx, mb_error *err)
+{
+    int zero = 0, m, s, i, r = -1;
+
+    if (!ctx->ctty)
+        return 0;
+    m = open_ptmx(err);
+    if (m < 0)
+        return -1;
+    if (ioctl(m, TIOCSPTLCK, &zero) < 0) {
+        mb_error_errno(err, "unlockpt");
+        goto out_m;
+    }
+    if (ctx->ws_set)
+        (void)ioctl(m, TIOCSWINSZ, &ctx->ws);
+    s = open_slave(m, err);
+    if (s < 0)
+        goto out_m;
+    /* We lead our session (childio_setup): the slave becomes its tty. */
+    if (ioctl(s, TIOCSCTTY, 0) < 0) {
+        mb_error_errno(err, "ioctl TIOCSCTTY");
+        goto out_s;
+    }
+    for (i = 0; i < 3; i++) {
+        if (dup2(s, i) < 0) {
+            mb_error_errno(err, "dup2 pty");
+            goto out_s;
+        }
+    }
+    r = send_fd(ctx->pty_sock, m, err);
+out_s:
+    close(s);
+out_m:
+    close(m); /* the parent holds it now; the container never does */
+    close(ctx->pty_sock);
+    return r;
+}
+
+int childio_bind_console(const mb_child_ctx *ctx, mb_error *err)
+{
+    struct stat st;
+    int fd;
+
+    if (!ctx->ctty)
+        return 0;
+    /* Our fresh /dev has none, unless --device/--privileged made a node:
+     * it is mounted over, never opened (that would be the host's console). */
+    if (lstat("/dev/console", &st) < 0) {
+        fd = open("/dev/console", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW
+                                  | O_CLOEXEC, 0600);
+        if (fd < 0)
+            return mb_error_errno(err, "create /dev/console");
+        close(fd);
+    } else if (S_ISLNK(st.st_mode)) {
+        return mb_error_detail(err, MB_EXIT_SETUP, "mount /dev/console",
+                               "is a symlink");
+    }
+    if (mount("/proc/self/fd/0", "/dev/console", NULL, MS_BIND, NULL) < 0)
+        return mb_error_errno(err, "mount /dev/console");
+    return 0;
+}
+
+int childio_chown_tty(const mb_child_ctx *ctx, uid_t uid, gid_t gid,
+                      mb_error *err)
+{
+    if (ctx->ctty && fchown(STDIN_FILENO, uid, gid) < 0)
+        return mb_error_errno(err, "chown pty");
+    return 0;
+}
+
+int childio_receive_master(mb_child_ctx *ctx, mb_error *err)
+{
+    mb_parentio *p = ctx->parent;
+    char data;
+    union {
+        struct cmsghdr h;
+        char buf[CMSG_SPACE(sizeof(int))];
+    } u;
+    struct iovec iov = { .iov_base = &data, .iov_len = 1 };
+    struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = u.buf,
+                          .msg_controllen = sizeof(u.buf) };
+    struct cmsghdr *c;
+    ssize_t n;
+    int fd = -1;
+
+    if (p == NULL || p->pty_sock < 0)
+        return 0;
+    /* Sent before the execve we already saw: never blocks. */
+    do
+        n = recvmsg(p->pty_sock, &msg, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
+    while (n < 0 && errno == EINTR);
+    c = n == 1 ? CMSG_FIRSTHDR(&msg) : NULL;
+    if (c != NULL && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS
+        && c->cmsg_len == CMSG_LEN(sizeof(int)))
+        memcpy(&fd, CMSG_DATA(c), sizeof(int));
+    close(p->pty_sock);
+    p->pty_sock = -1;
+    if (fd < 0)
+        return mb_error_detail(err, MB_EXIT_SETUP, "pty",
+                               "the container sent no pty master");
+    p->master = fd;
+    return 0;
 }

@@ -3,7 +3,8 @@
  * The container never sees the host's /dev: it gets a fresh tmpfs with the
  * handful of harmless character devices every program expects, Docker's
  * defaults (runtime-spec config-linux.md "Default Devices"; /dev/console is
- * not one: Docker makes it only with a terminal).  What a container may open
+ * not one: Docker makes it only with a terminal, run/childio.c binds the
+ * container's pty there).  What a container may open
  * is the device cgroup's call (v1 devices controller, v2 eBPF program);
  * extra nodes (--device, --privileged) are made after pivot_root.
  */
@@ -52,7 +53,8 @@ struct dev_mount {
 };
 
 /* newinstance: a private pty namespace, the host's ptys stay invisible;
- * gid=5 is the conventional "tty" group. */
+ * gid=5 is the conventional "tty" group.  With -t the container's pty comes
+ * from here (run/childio.c opens pts/ptmx after pivot_root). */
 static const struct dev_mount dev_mounts[] = {
     { "/dev/pts", "devpts", MS_NOSUID | MS_NOEXEC,
       "newinstance,ptmxmode=0666,mode=0620,gid=5" },

@@ -68,6 +68,13 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
         return code;
     }
     close(ctx->err_rd);
+    /* tty=1: the pty master the init sent before its execve (childio.h). */
+    if (childio_receive_master(ctx, &err) < 0) {
+        kill(pid, SIGKILL);
+        wait_reap(pid);
+        report_error(&err);
+        return err.code;
+    }
     return 0;
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import type { ContainerState, HealthState, HealthStatus, OciSpec } from '../../engine/containers.js';
+import type { ContainerState, HealthState, HealthStatus, InspectFields, OciSpec } from '../../engine/containers.js';
 import { familiarImageName } from '../../engine/image-names.js';
 import { securityHostConfig } from '../../engine/security-view.js';
 import { processConfigView, processHostConfig } from '../../engine/process-view.js';
@@ -66,14 +66,14 @@ export interface PsOptions {
 }
 
 /** docker ps -f key=value: name (substring), id (prefix), status, ancestor (image), health. */
-export function matchesFilters(c: ContainerState, filters: string[], health?: HealthStatus): boolean {
+export function matchesFilters(c: ContainerState, filters: string[], health?: HealthStatus, paused = false): boolean {
   return filters.every((f) => {
     const eq = f.indexOf('=');
     const key = f.slice(0, eq);
     const value = f.slice(eq + 1);
     if (key === 'name') return c.name.includes(value.replace(/^\//, ''));
     if (key === 'id') return c.id.startsWith(value);
-    if (key === 'status') return c.status === value;
+    if (key === 'status') return stateName(c, paused) === value;
     if (key === 'health') {
       if (!['starting', 'healthy', 'unhealthy', 'none'].includes(value)) throw new MiniboxError(`Unrecognised filter value for health: ${value}`);
       return (health ?? 'none') === value;
@@ -107,7 +107,14 @@ function healthSuffix(status: HealthStatus | undefined): string {
   return status === 'starting' ? ' (health: starting)' : ` (${status})`;
 }
 
-export function statusText(c: ContainerState, now = Date.now(), health?: HealthStatus): string {
+/** Docker's State string: a paused container is "paused" though it still runs. */
+function stateName(c: ContainerState, paused: boolean): string {
+  return paused ? 'paused' : c.status;
+}
+
+/** Docker's STATUS: "Up 3 minutes (Paused)" before any health part. */
+export function statusText(c: ContainerState, now = Date.now(), health?: HealthStatus, paused = false): string {
+  if (c.status === 'running' && paused) return `Up ${humanDuration(now - Date.parse(c.startedAt))} (Paused)`;
   if (c.status === 'running') return `Up ${humanDuration(now - Date.parse(c.startedAt))}${healthSuffix(health)}`;
   if (c.status === 'exited') return `Exited (${c.exitCode}) ${ago(c.finishedAt, now)}`;
   if (c.status === 'dead') return 'Dead';
@@ -116,14 +123,15 @@ export function statusText(c: ContainerState, now = Date.now(), health?: HealthS
 
 export async function psCommand(opts: PsOptions): Promise<void> {
   const all = opts.all || opts.filter.some((f) => f.startsWith('status=') && f !== 'status=running');
-  const { listContainers, readCommand, containerHealth } = await engine();
+  const { listContainers, readCommand, containerHealth, containerPaused } = await engine();
   const listed = await listContainers(all);
   const health = new Map(listed.map((c) => [c.id, containerHealth(c.id)?.Status]));
+  const paused = new Set(listed.filter(containerPaused).map((c) => c.id));
   const labelFilters = opts.filter.filter((f) => f.startsWith('label=')).map((f) => f.slice('label='.length));
   const { matchesLabels } = await import('../../engine/process-view.js');
   const labelled = await Promise.all(listed.map((c) => matchesLabels(c.id, labelFilters)));
-  const containers = listed.filter((c, i) => labelled[i] && matchesFilters(c, opts.filter, health.get(c.id)));
-  const status = (c: ContainerState) => statusText(c, Date.now(), health.get(c.id));
+  const containers = listed.filter((c, i) => labelled[i] && matchesFilters(c, opts.filter, health.get(c.id), paused.has(c.id)));
+  const status = (c: ContainerState) => statusText(c, Date.now(), health.get(c.id), paused.has(c.id));
   if (opts.quiet) {
     for (const c of containers) process.stdout.write(`${opts.trunc ? c.id.slice(0, 12) : c.id}\n`);
     return;
@@ -141,7 +149,7 @@ export async function psCommand(opts: PsOptions): Promise<void> {
           CreatedAt: c.created,
           RunningFor: ago(c.created),
           Status: status(c),
-          State: c.status,
+          State: stateName(c, paused.has(c.id)),
           Ports: await portsOf(c.id),
         }),
       ),
@@ -180,15 +188,16 @@ export async function rmCommand(refs: string[], opts: { force: boolean; volumes?
 }
 
 /** The Docker-shaped view of a container that `inspect` prints. */
-export function dockerView(state: ContainerState, spec: OciSpec, net: Record<string, unknown> = { Networks: {} }, health?: HealthState): Record<string, unknown> {
+export function dockerView(state: ContainerState, spec: OciSpec, net: Record<string, unknown> = { Networks: {} }, health?: HealthState, paused = false, fields?: InspectFields): Record<string, unknown> {
   return {
     Id: state.id,
     Created: state.created,
     Path: spec.process.args[0],
     Args: spec.process.args.slice(1),
     State: {
-      Status: state.status,
+      Status: stateName(state, paused),
       Running: state.status === 'running',
+      Paused: paused,
       Pid: state.pid,
       ExitCode: state.exitCode,
       OOMKilled: state.oomKilled,
@@ -198,8 +207,8 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
     },
     Image: state.imageId,
     Name: `/${state.name}`,
-    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none', ...securityHostConfig(spec), ...processHostConfig(spec) },
-    Mounts: [],
+    HostConfig: { AutoRemove: state.autoRemove, NetworkMode: 'none', ...securityHostConfig(spec), ...processHostConfig(spec), ...fields?.HostConfig },
+    Mounts: fields?.Mounts ?? [],
     Config: {
       Hostname: spec.hostname,
       Env: spec.process.env,
@@ -207,13 +216,14 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
       Image: familiarImageName(state.image),
       WorkingDir: spec.process.cwd,
       ...processConfigView(spec),
+      ...fields?.Config,
     },
     NetworkSettings: net,
   };
 }
 
 export async function inspectCommand(refs: string[], opts: { format?: string } = {}): Promise<number> {
-  const { inspectContainer, containerHealth } = await engine();
+  const { inspectContainer, containerHealth, containerPaused, inspectFields } = await engine();
   const views: unknown[] = [];
   let code = 0;
   for (const ref of refs) {
@@ -221,7 +231,7 @@ export async function inspectCommand(refs: string[], opts: { format?: string } =
       const { state, spec } = await inspectContainer(ref);
       const { containerNetworkSettings } = await import('../../engine/network.js');
       const { statePaths } = await import('../../util/paths.js');
-      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id), containerHealth(state.id)));
+      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id), containerHealth(state.id), containerPaused(state), await inspectFields(state, spec)));
     } catch (err) {
       if (!(err instanceof MiniboxError)) throw err;
       process.stderr.write(`minibox: ${err.message}\n`);

@@ -17,6 +17,7 @@ export function defineImages(program: Command): void {
   program
     .command('images')
     .description('List images')
+    .argument('[repository[:tag]]', 'only the images of this name (wildcards as in Docker: my*)')
     .option('-q, --quiet', 'Only show image IDs', false)
     .option('--no-trunc', "Don't truncate output")
     .action(imagesCommand);
@@ -49,10 +50,10 @@ export async function loadCommand(opts: { input: string; quiet?: boolean }): Pro
   process.stdout.write(out);
 }
 
-export async function imagesCommand(opts: { quiet?: boolean; trunc?: boolean }): Promise<void> {
+export async function imagesCommand(reference: string | undefined, opts: { quiet?: boolean; trunc?: boolean }): Promise<void> {
   const { listImageRows } = await engine();
   const { formatImageIds, formatImagesTable } = await import('../format/images.js');
-  const rows = await listImageRows();
+  const rows = await listImageRows(undefined, reference);
   const noTrunc = opts.trunc === false; // commander turns --no-trunc into trunc: false
   process.stdout.write(opts.quiet ? formatImageIds(rows, { noTrunc }) : formatImagesTable(rows, { noTrunc, now: Date.now() }));
 }

@@ -58,8 +58,12 @@ export function defineWait(program: Command): void {
     });
 }
 
-/** stop, kill, start, restart, wait: each ref in turn, its name printed as Docker does. */
-async function each(refs: string[], act: (ref: string) => Promise<string | void>): Promise<number> {
+/**
+ * The commands that act on several containers (stop, kill, start, restart, wait, pause,
+ * unpause): each ref in turn, its name (or what `act` returns) printed as Docker does, a
+ * failure printed and the rest still done; exit 1 if any failed.
+ */
+export async function eachContainer(refs: string[], act: (ref: string) => Promise<string | void>): Promise<number> {
   let code = 0;
   for (const ref of refs) {
     try {
@@ -83,30 +87,30 @@ function seconds(v: string | undefined): number | undefined {
 export async function stopCommand(refs: string[], opts: { time?: string; signal?: string }): Promise<number> {
   const { stopContainer } = await import('../../engine/lifecycle.js');
   const s = seconds(opts.time);
-  return each(refs, (ref) => stopContainer(ref, { ...(s !== undefined ? { seconds: s } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }));
+  return eachContainer(refs, (ref) => stopContainer(ref, { ...(s !== undefined ? { seconds: s } : {}), ...(opts.signal ? { signal: opts.signal } : {}) }));
 }
 
 export async function killCommand(refs: string[], opts: { signal?: string }): Promise<number> {
   const { killContainer } = await import('../../engine/lifecycle.js');
-  return each(refs, (ref) => killContainer(ref, opts.signal ?? 'SIGKILL'));
+  return eachContainer(refs, (ref) => killContainer(ref, opts.signal ?? 'SIGKILL'));
 }
 
 export async function restartCommand(refs: string[], opts: { time?: string }): Promise<number> {
   const { restartContainer } = await import('../../engine/lifecycle.js');
   const s = seconds(opts.time);
-  return each(refs, (ref) => restartContainer(ref, s));
+  return eachContainer(refs, (ref) => restartContainer(ref, s));
 }
 
 export async function waitCommand(refs: string[]): Promise<number> {
   const { waitContainer } = await import('../../engine/lifecycle.js');
-  return each(refs, async (ref) => String(await waitContainer(ref)));
+  return eachContainer(refs, async (ref) => String(await waitContainer(ref)));
 }
 
 /** start [-a]: with -a, the output from now on, until the container exits; its exit code. */
 export async function startCommand(refs: string[], opts: { attach: boolean; interactive: boolean }): Promise<number> {
   const { waitContainer } = await import('../../engine/lifecycle.js');
   const { startContainer } = await import('../../engine/start.js');
-  if (!opts.attach) return each(refs, async (ref) => void (await startContainer(ref)));
+  if (!opts.attach) return eachContainer(refs, async (ref) => void (await startContainer(ref)));
   if (refs.length !== 1) throw new MiniboxError('you cannot start and attach multiple containers at once', 1);
   const ref = refs[0] ?? '';
   const { logSize, readLogs } = await import('../../engine/logs.js');

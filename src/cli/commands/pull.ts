@@ -17,7 +17,7 @@ export async function pullCommand(image: string, opts: { quiet?: boolean; platfo
   const { rendererFor } = await import('../progress/renderer.js');
   const renderer = rendererFor(process.stdout, opts.quiet === true);
   try {
-    const result = await pull({ image, ...(opts.platform ? { platform: opts.platform } : {}), onEvent: (e) => renderer.onEvent(e) });
+    const result = await pull({ image, ...(opts.platform ? { platform: opts.platform } : {}), onEvent: (e) => (e.kind === 'note' ? void process.stderr.write(`${e.message}\n`) : renderer.onEvent(e)) });
     renderer.close();
     process.stdout.write(`${result.name}\n`);
   } finally {

@@ -71,5 +71,7 @@ export function messageLine(e: Exclude<PullEvent, { kind: 'layer' }>): string | 
       return e.upToDate ? `Status: Image is up to date for ${e.name}` : `Status: Downloaded newer image for ${e.name}`;
     case 'done':
       return undefined; // `pull` prints the full name itself; `run` does not
+    case 'note':
+      return e.message; // `run` draws on stderr; `pull` sends notes to stderr itself
   }
 }

@@ -1,12 +1,14 @@
 import type { StatePaths } from '../../util/paths.js';
 import { listImageRecords, setRef, withImageStoreLock, writeImageRecord, type ImageRecord, type LayerRecord } from '../index-store.js';
 import { snapshotDir, treeSize } from '../snapshots.js';
+import type { ImageConfig } from '../config.js';
 import type { Staging, StagedImage } from './staging.js';
 
 /**
  * The last step of a load, under the store lock: publish the staged blobs and snapshots,
  * then the image records, then the refs, in that order, so a ref never points at an image
- * whose content is not all there.
+ * whose content is not all there. imageRecordOf and publishImage are the same last step
+ * for images minibox makes itself (new-image.ts: commit, build).
  */
 export interface LoadResult {
   imageId: string;
@@ -35,19 +37,38 @@ async function layerSizes(paths: StatePaths, staging: Staging, image: StagedImag
   return out;
 }
 
-function recordOf(image: StagedImage, layers: LayerRecord[]): ImageRecord {
-  const created = image.parsedConfig.created;
+/** An image record from what its config says; `size` is the sum of the layers' unpacked sizes. */
+export function imageRecordOf(
+  image: { id: string; manifestDigest: string; manifestMediaType: string; config: ImageConfig },
+  layers: LayerRecord[],
+): ImageRecord {
+  const created = image.config.created;
   return {
-    id: image.config.digest,
-    manifestDigest: image.manifest.digest,
+    id: image.id,
+    manifestDigest: image.manifestDigest,
     manifestMediaType: image.manifestMediaType,
     layers,
     ...(created ? { created } : {}),
     size: layers.reduce((sum, l) => sum + l.unpackedSize, 0),
-    architecture: image.parsedConfig.architecture,
-    os: image.parsedConfig.os,
+    architecture: image.config.architecture,
+    os: image.config.os,
     loadedAt: new Date().toISOString(),
   };
+}
+
+/**
+ * Write the record, then point each ref at it: the last step of every image that enters
+ * the store (load, and commit/build through new-image.ts). Hold the store lock, with the
+ * image's blobs and snapshots already published.
+ */
+export async function publishImage(paths: StatePaths, record: ImageRecord, names: string[]): Promise<LoadResult> {
+  await writeImageRecord(paths, record);
+  const replaced: LoadResult['replaced'] = [];
+  for (const ref of names) {
+    const previousId = await setRef(paths, ref, record.id);
+    if (previousId) replaced.push({ ref, previousId });
+  }
+  return { imageId: record.id, names, replaced };
 }
 
 export async function commitImages(staging: Staging, images: StagedImage[]): Promise<LoadResult[]> {
@@ -58,13 +79,11 @@ export async function commitImages(staging: Staging, images: StagedImage[]): Pro
     for (const rec of await listImageRecords(paths)) for (const l of rec.layers) known.set(l.chainId, l.unpackedSize);
     const results: LoadResult[] = [];
     for (const image of mergeByImage(images)) {
-      await writeImageRecord(paths, recordOf(image, await layerSizes(paths, staging, image, known)));
-      const replaced: LoadResult['replaced'] = [];
-      for (const ref of image.names) {
-        const previousId = await setRef(paths, ref, image.config.digest);
-        if (previousId) replaced.push({ ref, previousId });
-      }
-      results.push({ imageId: image.config.digest, names: image.names, replaced });
+      const record = imageRecordOf(
+        { id: image.config.digest, manifestDigest: image.manifest.digest, manifestMediaType: image.manifestMediaType, config: image.parsedConfig },
+        await layerSizes(paths, staging, image, known),
+      );
+      results.push(await publishImage(paths, record, image.names));
     }
     return results;
   });

@@ -48,16 +48,29 @@ function digestFromName(rel: string): string | undefined {
   return m?.[1] ? `sha256:${m[1]}` : undefined;
 }
 
-async function stageLayers(root: string, input: string, entry: DockerSaveEntry, diffIds: string[], staging: Staging): Promise<ImageLayer[]> {
+/** A layer file already staged by an earlier image of the same archive (images share layers). */
+interface StagedMember {
+  blob: ImageLayer['blob'];
+  compression: LayerCompression;
+}
+
+async function stageMember(root: string, input: string, rel: string, diffId: string, staging: Staging): Promise<StagedMember> {
+  const file = memberPath(root, rel, input);
+  if (!(await memberExists(file))) throw new MiniboxError(`${input}: layer ${rel} listed in manifest.json is missing`);
+  const compression = await sniffCompression(file);
+  const expected = digestFromName(rel) ?? (compression === 'none' ? diffId : undefined);
+  const blob = await staging.blobFromFile(file, { ...(expected ? { digest: expected } : {}), what: 'layer' });
+  return { blob, compression };
+}
+
+async function stageLayers(root: string, input: string, entry: DockerSaveEntry, diffIds: string[], staging: Staging, seen: Map<string, StagedMember>): Promise<ImageLayer[]> {
   const chains = chainIds(diffIds);
   const layers: ImageLayer[] = [];
   for (const [i, rel] of entry.layers.entries()) {
-    const file = memberPath(root, rel, input);
-    if (!(await memberExists(file))) throw new MiniboxError(`${input}: layer ${rel} listed in manifest.json is missing`);
-    const compression = await sniffCompression(file);
     const diffId = diffIds[i] ?? '';
-    const expected = digestFromName(rel) ?? (compression === 'none' ? diffId : undefined);
-    const blob = await staging.blobFromFile(file, { ...(expected ? { digest: expected } : {}), what: 'layer' });
+    const member = seen.get(rel) ?? (await stageMember(root, input, rel, diffId, staging));
+    seen.set(rel, member);
+    const { blob, compression } = member;
     if (compression === 'none' && blob.digest !== diffId) {
       throw new MiniboxError(`digest mismatch for layer ${diffId} (${rel}): got ${blob.digest}`);
     }
@@ -77,7 +90,7 @@ function synthesizeManifest(config: { digest: string; size: number }, layers: Im
   return Buffer.from(JSON.stringify(manifest));
 }
 
-async function stageEntry(root: string, input: string, entry: DockerSaveEntry, staging: Staging): Promise<StagedImage> {
+async function stageEntry(root: string, input: string, entry: DockerSaveEntry, staging: Staging, seen: Map<string, StagedMember>): Promise<StagedImage> {
   const cfgBytes = await readSmallFile(memberPath(root, entry.config, input), `config ${entry.config}`);
   const cfgDigest = sha256Of(cfgBytes);
   const promised = digestFromName(entry.config);
@@ -87,7 +100,7 @@ async function stageEntry(root: string, input: string, entry: DockerSaveEntry, s
   if (diffIds.length !== entry.layers.length) {
     throw new MiniboxError(`image ${cfgDigest}: manifest.json lists ${entry.layers.length} layers but the config has ${diffIds.length} diff_ids`);
   }
-  const layers = await stageLayers(root, input, entry, diffIds, staging);
+  const layers = await stageLayers(root, input, entry, diffIds, staging, seen);
   const config = await staging.blobFromBytes(cfgBytes, { digest: cfgDigest });
   const manifestBytes = synthesizeManifest(config, layers);
   return {
@@ -104,6 +117,9 @@ export async function stageDockerSave(root: string, input: string, staging: Stag
   const entries = parseDockerSaveManifest(parseJsonBytes(await readSmallFile(path.join(root, 'manifest.json'), 'manifest.json'), 'manifest.json'));
   if (entries.length === 0) throw new MiniboxError(`${input}: manifest.json lists no images`);
   const out: StagedImage[] = [];
-  for (const entry of entries) out.push(await stageEntry(root, input, entry, staging));
+  // By member path: images of one archive share layer files, and an owned staging moved the
+  // file away when the first image staged it, so later images take the staged copy.
+  const seen = new Map<string, StagedMember>();
+  for (const entry of entries) out.push(await stageEntry(root, input, entry, staging, seen));
   return out;
 }

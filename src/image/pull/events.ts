@@ -26,6 +26,8 @@ export type PullEvent =
   | { kind: 'digest'; digest: string }
   /** "Status: Downloaded newer image for busybox:latest" / "Status: Image is up to date for …". */
   | { kind: 'status'; upToDate: boolean; name: string }
+  /** A one-line remark for stderr, not progress: a mirror that failed and what is tried next. */
+  | { kind: 'note'; message: string }
   /** The full name, the last line: "docker.io/library/busybox:latest". */
   | { kind: 'done'; reference: string; imageId: string };
 

@@ -19,8 +19,10 @@ import { removeStaleScratch, scratchName } from '../tmp-dirs.js';
 import type { LayerStatus, PullListener } from './events.js';
 import { releaseUnused, writeLease } from './lease.js';
 import { pullLayer, type LayerJob, type StagedLayer } from './layer.js';
+import { fetchManifest, openPullSource, type PullSource, type RegistrySettings } from './source.js';
 
 export type { PullEvent, PullListener, LayerStatus } from './events.js';
+export type { RegistrySettings } from './source.js';
 
 /**
  * `minibox pull`: reference → manifest (through an index for our platform) → config →
@@ -36,6 +38,8 @@ export interface PullOptions {
   concurrency?: number;
   /** For tests: a client to use instead of one with the stored login. */
   client?: RegistryClient;
+  /** Mirrors and insecure registries (the engine reads them from the configuration file). */
+  registry?: RegistrySettings;
 }
 
 export interface PullResult {
@@ -66,20 +70,6 @@ async function readConfig(client: RegistryClient, ref: ImageReference, desc: Des
     return { bytes, config: parseImageConfig(JSON.parse(bytes.toString('utf8')) as unknown) };
   } catch (err) {
     throw new MiniboxError(`invalid image config ${desc.digest}: ${describe(err)}`);
-  }
-}
-
-/** A manifest that does not parse is named by the reference it was fetched for. */
-async function fetchManifest(client: RegistryClient, ref: ImageReference, reference: string, platform: Platform) {
-  try {
-    const top = await client.getManifest(ref.path, reference);
-    const image = top.kind === 'manifest' ? top : await client.resolvePlatform(ref.path, top.json, platform);
-    return { top, image };
-  } catch (err) {
-    if (err instanceof MiniboxError && /^invalid (image manifest|image index|manifest)/.test(err.message) && !err.message.includes('sha256:')) {
-      throw new MiniboxError(`malformed manifest for ${familiarName(ref)}: ${err.message}`);
-    }
-    throw err;
   }
 }
 
@@ -119,10 +109,12 @@ export async function pullImage(paths: StatePaths, input: string, opts: PullOpti
   const name = referenceString(ref);
   const wanted = ref.digest ?? ref.tag ?? 'latest';
   await removeStaleScratch(paths).catch(() => undefined);
-  const client = opts.client ?? (await RegistryClient.withStoredLogin({ host: ref.domain }));
 
   emit({ kind: 'pulling', reference: wanted, repository: ref.path });
-  const { top, image } = await fetchManifest(client, ref, wanted, platform);
+  const source: PullSource = opts.client
+    ? { client: opts.client, ...(await fetchManifest(opts.client, ref, wanted, platform)) }
+    : await openPullSource(ref, wanted, platform, opts.registry ?? { mirrors: [], insecureRegistries: [] }, emit);
+  const { client, top, image } = source;
   const manifest = image.json;
   const { bytes: configBytes, config } = await readConfig(client, ref, manifest.config);
   const diffIds = config.rootfs.diff_ids;

@@ -66,6 +66,27 @@ export async function removeDir(dir: string): Promise<void> {
   }
 }
 
+/**
+ * How long a freeze may take before it is undone (both drivers' freezer.ts): a few ms for a
+ * container of a few processes; 5 s leaves room for a loaded host and the qemu (TCG) v2 lane.
+ */
+export const FREEZE_BUDGET_MS = 5000;
+
+/**
+ * Wait for the kernel to report a state it reaches asynchronously (a freezer's FROZEN): poll
+ * `reached` with a short backoff (1 ms doubling to 20 ms) until it holds or `budgetMs` has
+ * passed; `nudge` runs before each later poll. True when the state was reached.
+ */
+export async function pollUntil(reached: () => boolean, budgetMs: number, nudge?: () => void): Promise<boolean> {
+  const deadline = Date.now() + budgetMs;
+  for (let delay = 1; ; delay = Math.min(delay * 2, 20)) {
+    if (reached()) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((r) => setTimeout(r, delay));
+    nudge?.();
+  }
+}
+
 const MESSAGES: Record<string, string> = {
   EBUSY: 'Device or resource busy',
   EINVAL: 'Invalid argument',

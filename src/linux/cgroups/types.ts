@@ -45,6 +45,13 @@ export interface DeviceRule {
  */
 export type DeviceControl = 'v1' | 'bpf' | 'none';
 
+/**
+ * The freezer's state as the kernel reports it (v1 freezer.state; v2 cgroup.freeze plus
+ * cgroup.events' `frozen`): `freezing` while a freeze waits for the last task to stop.
+ * Anything but `thawed` is what `pause` and `ps` call paused: there is no other record.
+ */
+export type FreezerState = 'thawed' | 'freezing' | 'frozen';
+
 export interface ContainerCgroup {
   readonly kind: HierarchyKind;
   /** Directories whose cgroup.procs the shim writes the container's pid into. */
@@ -58,6 +65,12 @@ export interface ContainerCgroup {
   /** v1: write the rules, in order, to devices.deny/devices.allow. v2 and none: nothing to write. */
   applyDevices(rules: DeviceRule[]): void;
   stats(): CgroupStats;
+  /** Read from the kernel each time; a cgroup that is gone (or has no freezer) reads `thawed`. */
+  freezerState(): FreezerState;
+  /** Freeze every task (pause); resolves once the kernel says all are frozen, else thaws again and throws. */
+  freeze(): Promise<void>;
+  /** Thaw every task (unpause); a cgroup already gone is fine. */
+  thaw(): Promise<void>;
   /** Remove the cgroup; its processes must be gone. Missing is fine (idempotent). */
   remove(): Promise<void>;
 }

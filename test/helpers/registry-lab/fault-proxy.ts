@@ -5,7 +5,9 @@ import { forward, listenLoopback, reply, type Upstream } from './lifecycle.js';
  * A loopback proxy in front of the lab registry that spoils chosen answers: a status
  * instead of the real one (500s, 429 with Retry-After), a connection reset after some body
  * bytes, or flipped bytes in the body. Faults apply only to answers the registry gave as
- * 2xx, so the auth dance (401 → token → retry) is never what gets spoilt.
+ * 2xx, so the auth dance (401 → token → retry) is never what gets spoilt. Upload
+ * Locations the registry makes absolute (its own host) are pointed back at the proxy, so a
+ * push's PATCH and PUT requests pass through it too.
  */
 export type Fault =
   | { kind: 'status'; status: number; retryAfter?: number; body?: string }
@@ -23,7 +25,9 @@ export interface FaultRule {
 export interface ProxyRecord {
   method: string;
   path: string;
+  query: string; // '' or '?…'
   range?: string;
+  contentRange?: string; // a chunked upload's PATCH
   status: number;
   fault?: Fault['kind'];
 }
@@ -65,23 +69,30 @@ function applyFault(res: http.ServerResponse, up: Upstream, fault: Fault): numbe
 export async function startFaultProxy(targetHost: string, plan: FaultRule[]): Promise<FaultProxy> {
   const requests: ProxyRecord[] = [];
   const left = plan.map((r) => r.times ?? Infinity);
+  let self = '';
   const srv = await listenLoopback((req, res) => {
     const path = (req.url ?? '').split('?')[0] ?? '';
+    const query = (req.url ?? '').slice(path.length);
     const line = `${req.method ?? ''} ${path}`;
     const range = req.headers.range;
+    const cr = req.headers['content-range'];
+    const contentRange = typeof cr === 'string' ? cr : undefined;
     forward(req, targetHost)
       .then((up) => {
+        const location = up.headers.location;
+        if (typeof location === 'string' && location.startsWith(`http://${targetHost}/`)) up.headers.location = `http://${self}/${location.slice(`http://${targetHost}/`.length)}`;
         const i = up.status >= 200 && up.status < 300 ? plan.findIndex((r, k) => r.match.test(line) && (left[k] ?? 0) > 0) : -1;
         const rule = plan[i];
         if (!rule) {
-          requests.push({ method: req.method ?? '', path, range, status: up.status });
+          requests.push({ method: req.method ?? '', path, query, range, contentRange, status: up.status });
           return reply(res, up);
         }
         left[i] = (left[i] ?? 0) - 1;
         const status = applyFault(res, up, rule.fault);
-        requests.push({ method: req.method ?? '', path, range, status, fault: rule.fault.kind });
+        requests.push({ method: req.method ?? '', path, query, range, contentRange, status, fault: rule.fault.kind });
       })
       .catch((err: unknown) => res.writeHead(502).end(String(err)));
   });
+  self = srv.host;
   return { host: srv.host, requests, stop: srv.close };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ociMountOf, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, planMounts, shimMountOf } from '../../../src/container/mounts.js';
+import { ociMountOf, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, parseVolumeMode, planMounts, shimMountOf } from '../../../src/container/mounts.js';
 import { encodeMountRecords } from '../../../src/linux/shim-mounts.js';
 
 const none = { volumes: [], mounts: [], tmpfs: [], readOnly: false };
@@ -17,6 +17,23 @@ describe('-v/--volume', () => {
     expect(parseVolumeFlag('dbdata:/var/lib/mysql')).toMatchObject({ type: 'volume', source: 'dbdata', target: '/var/lib/mysql' });
     expect(parseVolumeFlag('/var/lib/mysql')).toMatchObject({ type: 'volume', source: '', target: '/var/lib/mysql' });
     expect(() => planMounts({ ...none, volumes: ['dbdata:/x'] })).toThrow('named volumes are not supported yet');
+  });
+
+  it('SELinux z/Z are accepted and ignored (no SELinux here, nothing labelled), as Docker does without SELinux', () => {
+    for (const mode of ['z', 'Z', 'ro,z', 'Z,ro', 'rw,rshared,z', 'z,nocopy', 'cached,Z']) {
+      const bind = parseVolumeFlag(`/h:/c:${mode}`);
+      expect(bind.type).toBe('bind');
+      // z/Z change nothing the shim is told: the mount is the one without them
+      expect(ociMountOf(bind)).toEqual(ociMountOf(parseVolumeFlag(`/h:/c:${mode.split(',').filter((m) => !['z', 'Z', 'nocopy', 'cached'].includes(m)).join(',') || 'rw'}`)));
+    }
+    expect(parseVolumeMode('ro,Z')).toEqual({ readonly: true });
+    expect(parseVolumeFlag('vol:/c:z')).toMatchObject({ type: 'volume', source: 'vol', readonly: false });
+  });
+
+  it('a mode takes one of each kind, as Docker\'s parser', () => {
+    for (const mode of ['z,Z', 'ro,rw', 'shared,slave', 'nocopy,nocopy', 'cached,delegated', 'ro,', 'x']) {
+      expect(() => parseVolumeFlag(`/h:/c:${mode}`), mode).toThrow(`invalid mode: ${mode}`);
+    }
   });
 
   it("refuses relative host paths, relative targets, '/' and bad modes with Docker's words", () => {

@@ -20,6 +20,7 @@ export interface Recorder {
   limits: Limits[];
   deviceRules: DeviceRule[][]; // what applyDevices was given, per call
   shimConfigs: ShimConfig[];
+  frozen: Set<string>; // ids whose fake freezer is frozen (freeze/thaw flip it; freezerState reads it)
   drivers: EngineDrivers;
 }
 
@@ -28,12 +29,14 @@ export interface FakeOptions {
   shimExit?: number; // its exit code
   attachFails?: Error;
   deviceControl?: 'v1' | 'bpf' | 'none'; // who enforces device rules on the fake host
+  frozen?: string[]; // containers whose cgroup starts frozen (paused by the user)
+  freezeFails?: Error;
 }
 
 const NONE_PLAN: NetworkPlan = { mode: 'none', ports: [], exposed: [], links: [], extraHosts: [], dns: [], aliases: [] };
 
 export function fakeDrivers(opts: FakeOptions = {}): Recorder {
-  const rec: Recorder = { steps: [], limits: [], deviceRules: [], shimConfigs: [], drivers: undefined as unknown as EngineDrivers };
+  const rec: Recorder = { steps: [], limits: [], deviceRules: [], shimConfigs: [], frozen: new Set(opts.frozen), drivers: undefined as unknown as EngineDrivers };
   const cgroup = (id: string): ContainerCgroup => ({
     kind: 'v2',
     joinPaths: [`/fake/cgroup/minibox/${id}`],
@@ -43,6 +46,13 @@ export function fakeDrivers(opts: FakeOptions = {}): Recorder {
     deviceControl: opts.deviceControl ?? 'v1',
     applyDevices: (rules) => void rec.deviceRules.push(rules),
     stats: () => ({ memoryUsage: 0, memoryLimit: 0, cpuUsageNs: 0, pids: 0, oomKills: 0, blockRead: 0, blockWrite: 0 }),
+    freezerState: () => (rec.frozen.has(id) ? 'frozen' : 'thawed'),
+    freeze: async () => {
+      rec.steps.push('cgroup.freeze');
+      if (opts.freezeFails) throw opts.freezeFails;
+      rec.frozen.add(id);
+    },
+    thaw: async () => void (rec.steps.push('cgroup.thaw'), rec.frozen.delete(id)),
     remove: async () => void rec.steps.push('cgroup.remove'),
   });
   rec.drivers = {

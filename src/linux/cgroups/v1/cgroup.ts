@@ -1,5 +1,6 @@
 import path from 'node:path';
-import type { CgroupStats, ContainerCgroup, DeviceControl, DeviceRule, Limits } from '../types.js';
+import { existsSync } from 'node:fs';
+import type { CgroupStats, ContainerCgroup, DeviceControl, DeviceRule, FreezerState, Limits } from '../types.js';
 import { ensureDir, removeDir, removeParentIfEmpty, retryOnVanishedParent } from '../files.js';
 import { MiniboxError } from '../../../util/errors.js';
 import { hostMemory } from '../v2/cgroup.js';
@@ -9,8 +10,10 @@ import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset, inheritCpuset } from './cpuset.js';
 import { ioBytes } from './blkio.js';
 import { applyDevices } from './devices.js';
+import { freeze, freezerState, thaw } from './freezer.js';
 
-export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices'] as const;
+// freezer: joined at start like the rest, so `pause` (and `cp`, engine/pause.ts) can stop every task at once
+export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices', 'freezer'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 
 /**
@@ -91,6 +94,24 @@ export class V1Cgroup implements ContainerCgroup {
       blockRead: io.read,
       blockWrite: io.write,
     };
+  }
+
+  freezerState(): FreezerState {
+    const dir = this.dir('freezer');
+    return dir ? freezerState(dir) : 'thawed';
+  }
+
+  async freeze(): Promise<void> {
+    const dir = this.dir('freezer');
+    if (!dir) throw new MiniboxError('the freezer cgroup controller is not mounted on this host', 1);
+    // a container started before minibox joined the freezer has none: say so rather than ENOENT
+    if (!existsSync(dir)) throw new MiniboxError(`cgroup: ${dir} does not exist: restart the container to pause it or to cp while it runs`, 1);
+    await freeze(dir);
+  }
+
+  async thaw(): Promise<void> {
+    const dir = this.dir('freezer');
+    if (dir) await thaw(dir);
   }
 
   async remove(): Promise<void> {

@@ -1,12 +1,13 @@
 import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import type { CgroupStats, ContainerCgroup, DeviceControl, Limits } from '../types.js';
+import type { CgroupStats, ContainerCgroup, DeviceControl, FreezerState, Limits } from '../types.js';
 import { ensureDir, readControlOr, removeDir, removeParentIfEmpty, retryOnVanishedParent, writeControl } from '../files.js';
 import { applyMemory, memoryStats } from './memory.js';
 import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset } from './cpuset.js';
 import { ioBytes } from './io.js';
+import { freeze, freezerState, thaw } from './freezer.js';
 
 const WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'];
 
@@ -74,6 +75,18 @@ export class V2Cgroup implements ContainerCgroup {
       blockRead: io.read,
       blockWrite: io.write,
     };
+  }
+
+  freezerState(): FreezerState {
+    return freezerState(this.dir);
+  }
+
+  freeze(): Promise<void> {
+    return freeze(this.dir);
+  }
+
+  thaw(): Promise<void> {
+    return thaw(this.dir);
   }
 
   async remove(): Promise<void> {

@@ -12,7 +12,7 @@
 //  - --big (~1 GB tar): /usr in sorted order until the files reach 1 GB.
 // Each round runs every tool once, in an order rotated per round; `sync` (and with
 // --drop-caches, dropping the page cache) before each run; medians over the rounds.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,18 +20,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleChild } from './extract-child.mjs';
 import { withScratchExt4 } from './scratch-ext4.mjs';
+import { sampleRow, timed } from './measure.mjs';
 
 export const name = 'extract';
 export const title = 'Layer extraction: minibox unpackLayer vs GNU tar';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1e6;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function lstat(p) {
   try {
@@ -116,20 +111,6 @@ function buildLayer(big, cacheRoot, log) {
   return { tar, gz, entries: list.length, fileBytes: bytes };
 }
 
-const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
-/** Run a command; wall ms and (with /usr/bin/time) its peak RSS in KiB. */
-function timed(cmd, args, scratch) {
-  const rssFile = path.join(scratch, 'rss');
-  const [c, a] = TIME ? [TIME, ['-o', rssFile, '-f', '%M', cmd, ...args]] : [cmd, args];
-  const t0 = performance.now();
-  const r = spawnSync(c, a, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  const rss = TIME ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
-  return { ms, rssKiB: rss, stdout: r.stdout.toString() };
-}
-
 function settle(drop) {
   execFileSync('sync');
   if (drop) {
@@ -211,18 +192,7 @@ async function runIn(o, dir, label = dir) {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const rows = tools.map((t) => {
-    const s = samples[t.name];
-    return {
-      tool: t.name,
-      medianMs: median(s.ms),
-      minMs: Math.min(...s.ms),
-      maxMs: Math.max(...s.ms),
-      runsMs: s.ms.map((x) => Math.round(x)),
-      inProcessMedianMs: s.inner.length ? median(s.inner) : undefined,
-      peakRssMiB: Math.max(...s.rssKiB) / 1024,
-    };
-  });
+  const rows = tools.map((t) => sampleRow(t.name, samples[t.name]));
   const tarXzf = rows.find((r) => r.tool === 'tar -xzf').medianMs;
   for (const r of rows) r.ratioTarXzfOverThis = tarXzf / r.medianMs;
   return {

@@ -7,23 +7,18 @@
 // it holds ~100 MB (--big: ~400 MB), and cached under <tmpdir>/minibox-bench-cache/.
 // Each round runs every tool once, order rotated per round, `sync` before each run;
 // medians over the rounds. The figure that matters is the ratio tar -czf / minibox.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sampleRow, timed } from './measure.mjs';
 
 export const name = 'pack';
 export const title = 'Layer writing: minibox packDirectory vs GNU tar -czf';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const MB = 1e6;
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length === 0 ? NaN : s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function duBytes(dir) {
   return Number(execFileSync('du', ['-sb', dir], { encoding: 'utf8' }).split('\t')[0]);
@@ -52,19 +47,6 @@ function buildTree(big, log) {
   }
   fs.writeFileSync(done, `${bytes}\n`);
   return dir;
-}
-
-const TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
-function timed(cmd, args, scratch) {
-  const rssFile = path.join(scratch, 'rss');
-  const [c, a] = TIME ? [TIME, ['-o', rssFile, '-f', '%M', cmd, ...args]] : [cmd, args];
-  const t0 = performance.now();
-  const r = spawnSync(c, a, { stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 16 << 20 });
-  const ms = performance.now() - t0;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}`);
-  const rss = TIME ? Number(fs.readFileSync(rssFile, 'utf8').trim().split('\n').pop()) : NaN;
-  return { ms, rssKiB: rss, stdout: r.stdout.toString() };
 }
 
 /** @param {{runs: number, big: boolean, dist: string, log: (s: string) => void}} o */
@@ -109,19 +91,7 @@ export async function run(o) {
   } finally {
     fs.rmSync(work, { recursive: true, force: true });
   }
-  const rows = tools.map((t) => {
-    const s = samples[t.name];
-    return {
-      tool: t.name,
-      medianMs: median(s.ms),
-      minMs: Math.min(...s.ms),
-      maxMs: Math.max(...s.ms),
-      runsMs: s.ms.map((x) => Math.round(x)),
-      inProcessMedianMs: s.inner.length ? median(s.inner) : undefined,
-      outputBytes: s.sizes[0],
-      peakRssMiB: Math.max(...s.rssKiB) / 1024,
-    };
-  });
+  const rows = tools.map((t) => ({ ...sampleRow(t.name, samples[t.name]), outputBytes: samples[t.name].sizes[0] }));
   const tarCzf = rows.find((r) => r.tool === 'tar -czf').medianMs;
   for (const r of rows) r.ratioTarCzfOverThis = tarCzf / r.medianMs;
   const mb = rows.find((r) => r.tool === 'minibox');

@@ -11,15 +11,22 @@ import { build } from 'esbuild';
 import { rmSync } from 'node:fs';
 
 rmSync('dist/bundle', { recursive: true, force: true });
-await build({
-  entryPoints: ['dist/cli/main.js'],
-  outfile: 'dist/bundle/minibox.cjs',
+// one bundle per bin: minibox (dist/cli/main.js) and minibox-runtime (dist/runtime/main.js,
+// the OCI runtime command line), each loading only its own code
+for (const [entry, outfile] of [
+  ['dist/cli/main.js', 'dist/bundle/minibox.cjs'],
+  ['dist/runtime/main.js', 'dist/bundle/minibox-runtime.cjs'],
+]) await build({
+  entryPoints: [entry],
+  outfile,
   bundle: true,
   format: 'cjs',
   platform: 'node',
   target: 'node20',
   // ffi-rs is a native addon; it is required at run time from node_modules
-  external: ['ffi-rs'],
+  // yaml and ajv serve only `compose`: left out of the bundle, loaded from node_modules when it runs,
+  // so the other commands' start-up does not pay for ~240 KB of them
+  external: ['ffi-rs', 'yaml', 'ajv'],
   // import.meta does not exist in CommonJS: the modules that locate files by it (the shim's
   // path, ffi-rs) get the bundle's own URL; dist/bundle sits as deep as dist/<dir> does.
   define: { 'import.meta.url': '__mbxBundleUrl' },

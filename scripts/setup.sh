@@ -20,8 +20,9 @@ fi
 # qemu/kernel pieces: the cgroup v2 test lane; libseccomp-dev: the shim links libseccomp.a;
 # mmdebstrap: the Debian image recipes (images/debian-apache, images/mysql) the tests use;
 # mariadb-client: the host's `mysql` client of the lecture's demo (test/integration/mysql.test.ts).
+# curl: the labs' host-side requests to published ports (examples/05-networking).
 PACKAGES=(build-essential make gcc libc6-dev libseccomp-dev ca-certificates iproute2 iptables procps util-linux xz-utils
-  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd mmdebstrap mariadb-client)
+  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd mmdebstrap mariadb-client curl)
 # Reference tools for `npm run bench` only (not needed by minibox or its tests). runc: podman's
 # runtime here (crun 1.8 refuses this hybrid host; --no-install-recommends leaves both out).
 BENCH_PACKAGES=(skopeo umoci podman runc)

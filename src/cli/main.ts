@@ -27,6 +27,7 @@ import { defineCommit } from './commands/commit.js';
 import { defineHistory } from './commands/history.js';
 import { defineAttach } from './commands/attach.js';
 import { definePause, defineUnpause } from './commands/pause.js';
+import { defineCompose } from './commands/compose.js';
 
 /**
  * The minibox command line: one table of commands. Each command module (commands/<name>.ts)
@@ -75,6 +76,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   defineHistory,
   definePause,
   defineUnpause,
+  defineCompose,
 ];
 
 function buildProgram(): Command {

@@ -64,7 +64,7 @@ export async function inspectContainer(ref: string): Promise<{ state: ContainerS
 }
 
 /** inspect's fields from hostconfig.json beside config.json, the image's VOLUMEs and the volume store's names. */
-export async function inspectFields(state: ContainerState, spec: OciSpec): Promise<InspectFields> {
+export async function inspectFields(state: ContainerState, spec: OciSpec): Promise<InspectFields & { HostConfig: { NetworkMode: string } }> {
   // loaded here: ps, rm and exec import this module and need none of it
   const [{ readHostConfig }, { inspectFieldsOf }, { resolveImageForRun }, { volumeNameOfSource }] = await Promise.all([
     import('../container/hostconfig.js'),
@@ -76,7 +76,19 @@ export async function inspectFields(state: ContainerState, spec: OciSpec): Promi
   const hc = await readHostConfig(containerDirs(paths, state.id).dir);
   // the image may be gone (rmi -f): then Config.Volumes has the flags' only
   const imageVolumes = await resolveImageForRun(paths, state.imageId).then((i) => i.config.config.Volumes, () => undefined);
-  return inspectFieldsOf(spec, hc, imageVolumes, (source) => volumeNameOfSource(paths, source));
+  const fields = inspectFieldsOf(spec, hc, imageVolumes, (source) => volumeNameOfSource(paths, source));
+  return { ...fields, HostConfig: { ...fields.HostConfig, NetworkMode: networkModeOf(hc.network?.network, spec) } };
+}
+
+/**
+ * HostConfig.NetworkMode as Docker 26+ shows it: the `--network` given (a user network's
+ * name, `host`, `none`, `container:<id>`), `bridge` for the default (also when asked for as
+ * `default`). Without a recorded flag, a spec that shares the host's network is `host`.
+ */
+export function networkModeOf(flag: string | undefined, spec: OciSpec): string {
+  if (flag && flag !== 'default') return flag;
+  if (!flag && !spec.linux.namespaces.some((n) => n.type === 'network')) return 'host';
+  return 'bridge';
 }
 
 /** `volumes` (rm -v): the container's anonymous volumes go with it; named ones always stay. */

@@ -4,6 +4,9 @@ import { nativeLayerFs } from '../linux/native-layer-fs.js';
 import { listImages, type ImageRow } from '../image/list.js';
 import { removeImage, type ImageUser } from '../image/remove.js';
 import { listContainerStates } from '../container/state.js';
+import { MiniboxError } from '../util/errors.js';
+import { isObject } from '../util/json.js';
+import type { ImageFilterContext, ImageFilters } from './image-filters.js';
 
 /**
  * The image side of the engine: what the CLI's load/images/rmi call, and what `run` uses to
@@ -19,12 +22,64 @@ export async function loadImage(input: string, paths: StatePaths = statePaths())
 }
 
 /** `images [REPOSITORY[:TAG]]`: `reference` keeps the named rows that match it (imageRowMatches). */
-export async function listImageRows(paths: StatePaths = statePaths(), reference?: string): Promise<ImageRow[]> {
+export async function listImageRows(paths: StatePaths = statePaths(), reference?: string, opts: ImageListOptions = {}): Promise<ImageListRow[]> {
+  const { parseImageFilters, filterImageRows } = await import('./image-filters.js');
+  const filters = parseImageFilters(opts.filters ?? []); // a bad filter is refused before any work
   const all = await listImages(paths);
-  const rows = reference === undefined ? all : all.filter(await imageRowMatcher(reference));
+  let rows = reference === undefined ? all : all.filter(await imageRowMatcher(reference));
   // build's intermediate images (untagged parents of cached steps, build/cache.ts) are hidden, as Docker hides them without -a
-  const hidden = await (await import('../build/cache.js')).intermediateImageIds(paths);
-  return hidden.size === 0 ? rows : rows.filter((r) => r.repository !== '<none>' || !hidden.has(r.imageId));
+  const hidden = opts.all ? new Set<string>() : await (await import('../build/cache.js')).intermediateImageIds(paths);
+  if (hidden.size > 0) rows = rows.filter((r) => r.repository !== '<none>' || !hidden.has(r.imageId));
+  if (filters.size > 0) rows = filterImageRows(rows, filters, await imageFilterContext(paths, rows, filters));
+  return opts.digests ? withDigests(paths, rows) : rows.map((r) => ({ ...r, digest: '' }));
+}
+
+/** `images -a`, `--filter`, `--digests` (image-filters.ts has the filters' meaning). */
+export interface ImageListOptions {
+  all?: boolean;
+  filters?: string[];
+  digests?: boolean;
+}
+
+/** A row of `images` with its DIGEST: the stored manifest's (`<none>` for an untagged image; '' when not asked for). */
+export type ImageListRow = ImageRow & { digest: string };
+
+async function withDigests(paths: StatePaths, rows: ImageRow[]): Promise<ImageListRow[]> {
+  const { readImageRecord } = await import('../image/index-store.js');
+  return Promise.all(rows.map(async (r) => ({ ...r, digest: r.repository === '<none>' ? '<none>' : ((await readImageRecord(paths, r.imageId))?.manifestDigest ?? '<none>') })));
+}
+
+/** The lookups the filters need, done once: matchers, the named images' times, the rows' labels. */
+async function imageFilterContext(paths: StatePaths, rows: ImageRow[], filters: ImageFilters): Promise<ImageFilterContext> {
+  const matchers = new Map<string, (row: ImageRow) => boolean>();
+  for (const p of filters.get('reference') ?? []) matchers.set(p, await imageRowMatcher(p));
+  const times = new Map<string, number>();
+  const { findSource } = await import('./tag.js');
+  const { readImageRecord } = await import('../image/index-store.js');
+  for (const name of [...(filters.get('before') ?? []), ...(filters.get('since') ?? [])]) {
+    const id = await findSource(paths, name);
+    const rec = id ? await readImageRecord(paths, id) : undefined;
+    if (!rec) throw new MiniboxError(`No such image: ${name}`, 1);
+    times.set(name, rec.created ? Date.parse(rec.created) || 0 : 0);
+  }
+  const labels = new Map<string, Record<string, string>>();
+  if (filters.has('label')) {
+    const { readBlobText } = await import('../image/blobs.js');
+    for (const id of new Set(rows.map((r) => r.imageId))) labels.set(id, labelsOfConfig(await readBlobText(paths, id, 8 << 20).catch(() => '{}')));
+  }
+  return {
+    matchesReference: (p, row) => matchers.get(p)?.(row) ?? false,
+    createdOf: (name) => times.get(name) ?? 0,
+    labelsOf: (row) => labels.get(row.imageId) ?? {},
+  };
+}
+
+function labelsOfConfig(text: string): Record<string, string> {
+  const raw: unknown = JSON.parse(text);
+  const config = isObject(raw) ? raw['config'] : undefined;
+  const labels = isObject(config) ? config['Labels'] : undefined;
+  if (!isObject(labels)) return {};
+  return Object.fromEntries(Object.entries(labels).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
 /**

@@ -2,6 +2,7 @@ import { RegistryClient } from '../registry/client.js';
 import { configKey, loadCredentials, removeCredentials, storeCredentials, dockerConfigFile, type Credentials } from '../registry/credentials.js';
 import { registryDomain } from '../registry/transport.js';
 import { MiniboxError, describe } from '../util/errors.js';
+import { readDaemonConfig } from '../util/daemon-config.js';
 
 /**
  * `minibox login` / `logout`: credentials are checked against the registry (its token
@@ -36,8 +37,9 @@ export async function login(server: string | undefined, creds: Credentials): Pro
   const host = normalizeServer(server);
   if (creds.username === '') throw new MiniboxError('Error: Non-null Username Required', 1);
   if (creds.password === '') throw new MiniboxError('Error: Non-null Password Required', 1);
+  const { insecureRegistries } = await readDaemonConfig(); // as pull and push reach the registry
   try {
-    await new RegistryClient({ host, credentials: creds, retry: { tries: 2 } }).ping();
+    await new RegistryClient({ host, credentials: creds, insecureRegistries, retry: { tries: 2 } }).ping();
   } catch (err) {
     throw new MiniboxError(describe(err), 1, { cause: err });
   }

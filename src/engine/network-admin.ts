@@ -10,6 +10,7 @@ import { checkHostName } from '../network/text-checks.js';
 import { createNetworkDef, listEndpoints, listNetworks, readEndpoint, removeNetworkDef, writeEndpoint } from '../network/store.js';
 import { addEndpoint, dropEndpoints } from './network-attach.js';
 import { networkContext, withNetworkLock, type NetworkContext } from './network-context.js';
+import { filterNetworks, type FilterableNetwork } from './network-filters.js';
 import { resolveNetwork } from './network-plan.js';
 
 export type { NetworkDef, PortBinding };
@@ -30,21 +31,34 @@ export async function createNetwork(name: string, driver: string, subnet?: strin
   return withNetworkLock(ctx, () => createNetworkDef(ctx.np, name, ctx.driver.hostRoutes(), subnet));
 }
 
-export interface NetworkRow {
-  id: string;
-  name: string;
-  driver: string;
+export interface NetworkRow extends FilterableNetwork {
   scope: string;
+  /** RFC 3339; empty for host and none, which are modes without a record. */
+  created: string;
 }
 
-export async function listAllNetworks(net?: NetworkDriver): Promise<NetworkRow[]> {
+/** `network ls`: every network, the built-in ones included, sorted by name; `filters` as Docker's `--filter` (network-filters.ts). */
+export async function listAllNetworks(net?: NetworkDriver, filters: string[] = []): Promise<NetworkRow[]> {
+  filterNetworks([], filters); // refuses a bad filter before any work
   const ctx = contextOf(net);
   const bridge = await resolveNetwork(ctx, DEFAULT_NETWORK);
   const defs = (await listNetworks(ctx.np)).filter((n) => n.name !== DEFAULT_NETWORK);
-  const rows: NetworkRow[] = [bridge, ...defs].map((n) => ({ id: n.id, name: n.name, driver: n.driver, scope: 'local' }));
+  const used = new Set((await listEndpoints(ctx.np)).flatMap((c) => c.endpoints.map((e) => e.network)));
+  const rows: NetworkRow[] = [bridge, ...defs].map((n) => ({
+    id: n.id,
+    name: n.name,
+    driver: n.driver,
+    scope: 'local',
+    created: n.created,
+    labels: {},
+    builtin: n.name === DEFAULT_NETWORK,
+    inUse: used.has(n.name),
+  }));
   // host and none are modes, not records: fixed ids derived from their names
-  for (const name of ['host', 'none']) rows.push({ id: Buffer.from(name.padEnd(32, '0')).toString('hex'), name, driver: name === 'none' ? 'null' : 'host', scope: 'local' });
-  return rows.sort((a, b) => a.name.localeCompare(b.name));
+  for (const name of ['host', 'none']) {
+    rows.push({ id: Buffer.from(name.padEnd(32, '0')).toString('hex'), name, driver: name === 'none' ? 'null' : 'host', scope: 'local', created: '', labels: {}, builtin: true, inUse: false });
+  }
+  return filterNetworks(rows, filters).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 /** Docker's inspect shape (the parts minibox has). */

@@ -6,6 +6,7 @@ import { listImageRecords, listRefs, readRef } from '../image/index-store.js';
 import { imageContent, openBlob, type ContentLayer } from '../image/save/image-content.js';
 import { RegistryClient, type UploadOutcome } from '../registry/client.js';
 import { chunkBytesFromEnv } from '../registry/blob-upload.js';
+import { readDaemonConfig } from '../util/daemon-config.js';
 
 /**
  * `minibox push NAME[:TAG]` / `push -a NAME`, as Docker's distribution pusher does it: the
@@ -159,7 +160,8 @@ export async function push(req: PushRequest, paths: StatePaths = statePaths()): 
   }
   emit({ kind: 'refers', repository: repositoryName(ref) }); // Docker says it before looking the tag up
   const tags = await tagsToPush(paths, ref, req.allTags === true);
-  const client = req.client ?? (await RegistryClient.withStoredLogin({ host: ref.domain }));
+  // the configuration's insecure-registries, as for a pull: plain http (or unverified TLS) to them
+  const client = req.client ?? (await RegistryClient.withStoredLogin({ host: ref.domain, insecureRegistries: (await readDaemonConfig()).insecureRegistries }));
   const c: PushContext = { paths, client, ref, emit, chunkBytes: chunkBytesFromEnv(), sources: await mountSources(paths, ref), done: new Map() };
   const pushed: PushedTag[] = [];
   for (const { tag, imageId } of tags) pushed.push(await pushTag(c, tag, imageId));

@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import { MiniboxError, errnoCode } from '../util/errors.js';
-import { lgetxattr } from '../linux/libc.js';
+import { XATTR_SIZE_MAX, lgetxattr, llistxattr } from '../linux/libc.js';
 import type { HeaderType } from './pack-header.js';
 import { xattrAllowed } from './xattr-policy.js';
 
@@ -38,7 +38,16 @@ export interface PackFs {
 }
 
 export const nativePackFs: PackFs = {
-  lgetxattr: (path, name) => lgetxattr(path, name, 4096),
+  lgetxattr: (path, name) => {
+    try {
+      return lgetxattr(path, name, 4096);
+    } catch (err) {
+      // a user.* value may be up to 64 KiB: most are small, so only those pay for the big buffer
+      if ((err as { code?: string }).code === 'ERANGE') return lgetxattr(path, name, XATTR_SIZE_MAX);
+      throw err;
+    }
+  },
+  llistxattr: (path) => llistxattr(path),
 };
 
 export interface WalkEntry {

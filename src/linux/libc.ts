@@ -2,7 +2,7 @@
  * The libc calls Node lacks, bound with ffi-rs. Loaded lazily: the first call pays ~10 ms,
  * commands that never need it pay nothing. Every wrapper throws a MiniboxError naming the
  * call and the object on failure, crun-style (`mknod '/x/y': Operation not permitted`).
- * Only what src/ calls is bound (layer extraction's mknod/lsetxattr, diff's lgetxattr, signal-child's pidfds):
+ * Only what src/ calls is bound (layer extraction's mknod/lsetxattr, diff's lgetxattr, pack's llistxattr, signal-child's pidfds):
  * a binding nothing calls is untested in practice and goes.
  */
 import { createRequire } from 'node:module';
@@ -85,6 +85,28 @@ export function lgetxattr(path: string, name: string, max = 256): Buffer | undef
   if (Number(r.value) < 0 && (r.errnoCode === osConstants.errno.ENODATA || r.errnoCode === osConstants.errno.ENOTSUP)) return undefined;
   return buf.subarray(0, check(r, `getxattr ${name} '${path}'`));
 }
+
+/**
+ * llistxattr(2): the names of the xattrs on `path` itself (not a symlink's target), [] where
+ * the filesystem has none (ENOTSUP). Sized by asking first; a list that grew in between is
+ * asked for again.
+ */
+export function llistxattr(path: string): string[] {
+  for (;;) {
+    const probe = call('llistxattr', [T().String, T().U8Array, T().U64], [path, Buffer.alloc(1), 0]);
+    if (Number(probe.value) < 0 && probe.errnoCode === osConstants.errno.ENOTSUP) return [];
+    const size = check(probe, `listxattr '${path}'`);
+    if (size === 0) return [];
+    const buf = Buffer.alloc(size);
+    const r = call('llistxattr', [T().String, T().U8Array, T().U64], [path, buf, size]);
+    if (Number(r.value) < 0 && r.errnoCode === osConstants.errno.ERANGE) continue;
+    const n = check(r, `listxattr '${path}'`);
+    return buf.subarray(0, n).toString('utf8').split('\0').filter((name) => name !== '');
+  }
+}
+
+/** The largest xattr value Linux stores (XATTR_SIZE_MAX). */
+export const XATTR_SIZE_MAX = 65536;
 
 const SYS_PIDFD_SEND_SIGNAL = 424;
 const SYS_PIDFD_OPEN = 434;

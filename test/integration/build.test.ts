@@ -296,6 +296,21 @@ describe('minibox build failures', () => {
     expect(ok(await mb(['images'])).stdout).not.toContain('broken');
   });
 
+  it('a bad --build-arg and an unreachable base image: one line, exit 1, the store as it was', async () => {
+    put('Dockerfile', 'FROM busybox\nRUN true\n');
+    let r = await build(ctx, '--build-arg', '=x');
+    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "=x" for "--build-arg" flag: invalid key']);
+
+    put('Dockerfile', 'FROM 127.0.0.1:1/nope:1\nRUN true\n');
+    fs.mkdirSync(path.join(root, 'containers'), { recursive: true, mode: 0o700 });
+    const before = storeListing();
+    r = await build(ctx, '-t', 'unreachable:1');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual(['minibox: error contacting 127.0.0.1:1: connection refused']);
+    expect(storeListing()).toEqual(before);
+    expect(containerCount()).toBe(0);
+  });
+
   it('an unknown instruction names its line; COPY ../x is outside the context; a missing file; a bad tag', async () => {
     put('Dockerfile', 'FROM busybox\n\nRUN true\nCOPPY a b\n');
     let r = await build(ctx);

@@ -50,4 +50,12 @@ describe('the bundled CLI and its code cache', () => {
     expect(r.code).toBe(125);
     expect(existsSync(cacheOf('imagez'))).toBe(false);
   });
+
+  it('prints usage for --help of every command, run included (whose -h is --hostname)', async () => {
+    for (const args of [['run', '--help'], ['build', '--help'], ['attach', '--help'], ['push', '--help'], ['pause', '--help']]) {
+      const r = await minibox(args, { root });
+      expect([args.join(' '), r.code]).toEqual([args.join(' '), 0]);
+      expect(r.stdout).toMatch(new RegExp(`^Usage: minibox ${args[0]} `));
+    }
+  });
 });

@@ -172,7 +172,7 @@ describe('minibox image prune / system df / system prune', () => {
 });
 
 describe('the build cache and prune', () => {
-  it("counts a build's step images as Build Cache, keeps them while the built image is tagged, prunes them after", async () => {
+  it("counts a build's step images as Build Cache, keeps them while the built image is tagged; rmi of it takes them along", async () => {
     const context = mkdtempSync(path.join(os.tmpdir(), 'image-admin-build-'));
     try {
       await writeFile(path.join(context, 'Dockerfile'), 'FROM busybox\nRUN echo a > /a\nRUN echo bb > /b\nENV X=1\n');

@@ -21,6 +21,8 @@ import { waitFor } from '../helpers/wait.js';
  * offline stand-in (images/mysql), honouring the official image's contract, so the
  * entrypoint's own behaviour is checked too: the missing-password error, MYSQL_DATABASE /
  * MYSQL_USER / MYSQL_PASSWORD(_FILE), MYSQL_RANDOM_ROOT_PASSWORD and initdb.d.
+ * The test's root starts empty: the seed's command pulls mysql:latest from docker.io, which
+ * `registry-mirrors` sends to the lab registry the stand-in was pushed to (test/helpers/mirror.ts).
  * The lecture's ports are fixed: if 4407 or 4408 is taken on this host, the file fails
  * saying so rather than quietly using others.
  */
@@ -39,7 +41,10 @@ async function provideMysqlImage(): Promise<{ env: Record<string, string>; diges
     await loadMysqlImage(staging.root);
     mirror = await startMirror();
     await mirror.publish(staging.root, MYSQL_IMAGE, 'library/mysql:latest');
-    const digest = (await minibox(['images', '--digests', '--format', '{{.Digest}}', MYSQL_IMAGE], { root: staging.root })).stdout.trim();
+    // the manifest as loaded is the one pushed, byte for byte: its digest is what the registry serves
+    const repoDigests = (await minibox(['image', 'inspect', '-f', '{{json .RepoDigests}}', MYSQL_IMAGE], { root: staging.root })).stdout;
+    const digest = /^\["mysql@(sha256:[0-9a-f]{64})"\]$/.exec(repoDigests.trim())?.[1];
+    if (!digest) throw new Error(`the staged mysql:latest has no single repo digest: ${repoDigests}`);
     return { env: mirror.env(), digest };
   } finally {
     staging.cleanup();
@@ -144,26 +149,19 @@ afterAll(async () => {
 }, 180_000);
 
 describe('the lecture: docker run --name db ... mysql:latest, with minibox', () => {
-  it('port 4407 held by another program: a clear error naming the port, nothing left behind', async () => {
-    const server = await holdPort(4407);
-    try {
-      const r = await mb(SEED);
-      expect(r.stdout).toBe('');
-      expect(r.stderr).toMatch(/^minibox: .*0\.0\.0\.0:4407.*address already in use\n$/);
-      expect(r.code).toBe(125);
-    } finally {
-      await new Promise((resolve) => server.close(resolve));
-    }
-    expect(await containerNames()).toEqual([]);
-    expect(await volumeNames()).toEqual([]);
-    expect(leakcheck()).toEqual([]);
-  });
-
-  it('the seed command prints the id; the log shows the temporary server (port 0), then the real one on 3306', async () => {
-    const r = await mb(SEED);
-    expect(r.stderr).toBe('');
+  it('the seed command in an empty root: pulls mysql:latest through the registry mirror, prints the id; the log shows the temporary server (port 0), then the real one on 3306', async () => {
+    expect((await mb(['image', 'inspect', MYSQL_IMAGE])).code).not.toBe(0); // nothing local: run must pull
+    const r = await mb(SEED, 300_000);
     expect(r.stdout).toMatch(/^[0-9a-f]{64}\n$/);
     expect(r.code).toBe(0);
+    // Docker's words for run's pull, on stderr, from the mirror (no "unavailable" note: it answered)
+    expect(r.stderr).toContain("Unable to find image 'mysql:latest' locally\n");
+    expect(r.stderr).toContain('latest: Pulling from library/mysql\n');
+    expect(r.stderr).toContain(`Digest: ${registryDigest}\n`);
+    expect(r.stderr).toContain('Status: Downloaded newer image for mysql:latest\n');
+    expect(r.stderr).not.toContain('unavailable');
+    expect((await mb(['images'])).stdout).toMatch(/^mysql\s+latest\s/m);
+    expect((await mb(['image', 'inspect', '-f', '{{json .RepoDigests}}', MYSQL_IMAGE])).stdout.trim()).toBe(`["mysql@${registryDigest}"]`);
     const logs = await waitReady('db');
     expect(readyLines(logs)).toEqual(['0', '3306']);
     expect(logs).toContain("[Note] [Entrypoint]: Switching to dedicated user 'mysql'");
@@ -238,6 +236,21 @@ describe('the lecture: docker run --name db ... mysql:latest, with minibox', () 
     const r = await mb(['rm', '-f', '-v', 'db', 'db2'], 120_000);
     expect(r.stdout).toBe('db\ndb2\n');
     expect(r.code).toBe(0);
+    expect(await containerNames()).toEqual([]);
+    expect(await volumeNames()).toEqual([]);
+    expect(leakcheck()).toEqual([]);
+  });
+
+  it('port 4407 held by another program (the image now local): a clear error naming the port, nothing left behind', async () => {
+    const server = await holdPort(4407);
+    try {
+      const r = await mb(SEED);
+      expect(r.stdout).toBe('');
+      expect(r.stderr).toMatch(/^minibox: .*0\.0\.0\.0:4407.*address already in use\n$/);
+      expect(r.code).toBe(125);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
     expect(await containerNames()).toEqual([]);
     expect(await volumeNames()).toEqual([]);
     expect(leakcheck()).toEqual([]);

@@ -287,7 +287,7 @@ describe('pull failures', () => {
     const p = await proxy([{ match: /manifests/, fault: { kind: 'status', status: 429, retryAfter: 42, body } }]);
     const r = await mb(['pull', `${p.host}/test/bb:1`]);
     expect(r.stderr).toBe("minibox: toomanyrequests: You have reached your pull rate limit. Retry after 42 s. Anonymous pulls get the lowest limit: 'minibox login' raises it.\n");
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(await storeContent()).toEqual([]);
   });
 
@@ -296,7 +296,7 @@ describe('pull failures', () => {
     const p = await proxy([{ match: layerPath('test/big', digest), fault: { kind: 'corrupt' } }]);
     const r = await mb(['pull', `${p.host}/test/big:1`]);
     expect(r.stderr).toMatch(new RegExp(`^minibox: digest mismatch for blob ${digest} from ${p.host}/test/big: got sha256:[0-9a-f]{64}\n$`));
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(await storeContent()).toEqual([]); // the other two layers, committed meanwhile, are taken back
   });
 
@@ -308,7 +308,7 @@ describe('pull failures', () => {
     const pushed = await pushImage(lab.host, 'test/truncated', '1', img, ALICE);
     const r = await mb(['pull', `${lab.host}/test/truncated:1`]);
     expect(r.stderr).toContain(`minibox: failed to register layer ${pushed.layers[1]?.digest}: gzip layer is truncated or corrupt`);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(await storeContent()).toEqual([]);
   });
 
@@ -316,17 +316,17 @@ describe('pull failures', () => {
     const p = await proxy([{ match: /manifests\/1$/, fault: { kind: 'status', status: 200, body: '{"schemaVersion": 2, "layers": [' } }]);
     const r = await mb(['pull', `${p.host}/test/bb:1`]);
     expect(r.stderr).toMatch(/^minibox: invalid manifest sha256:[0-9a-f]{64}: /);
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect(await storeContent()).toEqual([]);
   });
 
   it("uses Docker's words for an unknown repository and an unknown tag", async () => {
     const repo = await mb(['pull', `${lab.host}/test/nosuch:1`]);
     expect(repo.stderr).toBe(`minibox: pull access denied for ${lab.host}/test/nosuch, repository does not exist or may require 'minibox login'\n`);
-    expect(repo.code).toBe(125);
+    expect(repo.code).toBe(1);
     const tag = await mb(['pull', `${lab.host}/test/bb:nope`]);
     expect(tag.stderr).toContain(`minibox: manifest for ${lab.host}/test/bb:nope not found: manifest unknown`);
-    expect(tag.code).toBe(125);
+    expect(tag.code).toBe(1);
     expect(await storeContent()).toEqual([]);
   });
 
@@ -384,7 +384,7 @@ describe('minibox login / logout', () => {
     await fs.writeFile(path.join(dockerConfig, 'config.json'), JSON.stringify({ auths: { [lab.host]: { auth: Buffer.from('alice:nope').toString('base64') } } }));
     const r = await mb(['pull', `${lab.host}/test/bb:1`]);
     expect(r.stderr).toBe('minibox: unauthorized: incorrect username or password\n');
-    expect(r.code).toBe(125);
+    expect(r.code).toBe(1);
     expect((await mb(['login', '--password-stdin', lab.host])).stderr).toBe('minibox: Must provide --username with --password-stdin\n');
     const stored = await mb(['login', lab.host]); // no -u: the stored login is tried, and fails
     expect(stored.stdout).toBe('Authenticating with existing credentials...\n');

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { lookup as dnsLookup } from 'node:dns/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
 import { makeStateRoot, minibox, type Result } from '../helpers/minibox.js';
@@ -179,6 +180,31 @@ describe('minibox push', () => {
       for (const l of info.Layers) expect(existsSync(path.join(dir, 'blobs', 'sha256', l.slice(7)))).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("login and push reach a registry named by host name over plain http once it is in the configuration's insecure-registries", async () => {
+    // the machine's own name resolves to loopback (/etc/hosts) but is not loopback by name: https unless configured
+    const { address } = await dnsLookup(os.hostname(), { family: 4 });
+    expect(address, `${os.hostname()} must resolve to 127.0.0.0/8 for this test`).toMatch(/^127\./);
+    const named = `${os.hostname()}:${lab.host.split(':')[1] ?? ''}`; // the registry itself: the proxy points Locations at 127.0.0.1
+    const configDir = mkdtempSync(path.join(os.tmpdir(), 'push-test-insecure-'));
+    try {
+      const config = path.join(configDir, 'config.json');
+      await fs.writeFile(config, JSON.stringify({ 'insecure-registries': [named] }));
+      const insecure = { MINIBOX_CONFIG: config };
+      const root = await rootWithBusybox(`${named}/me/insecure`);
+      const loginTo = (env: Record<string, string>) =>
+        minibox(['login', '-u', ALICE.username, '--password-stdin', named], { root, env: { DOCKER_CONFIG: dockerConfig, ...env }, input: `${ALICE.password}\n` });
+      expect((await loginTo({})).code).toBe(1); // https to a plain-http registry
+      const loggedIn = await loginTo(insecure);
+      expect(loggedIn.stdout, loggedIn.stderr).toBe('Login Succeeded\n');
+      expect((await mb(root, ['push', `${named}/me/insecure`])).code).toBe(1);
+      const pushed = await mb(root, ['push', `${named}/me/insecure`], insecure);
+      expect(pushed.code, pushed.stderr).toBe(0);
+      expect(pushed.stdout).toContain(`latest: digest: ${busyboxManifest} size: ${manifestSize}`);
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
     }
   });
 

@@ -177,15 +177,36 @@ static int check_overlay_path(const char *path, const char *key, mb_error *err)
     return 0;
 }
 
+static int validate_rest(mb_config *cfg, mb_error *err);
+
+static int plain_root_validate(mb_config *cfg, mb_error *err)
+{
+    if (cfg->lowers.items != NULL || cfg->upper != NULL || cfg->work != NULL)
+        return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                               "plainroot=1 takes no lower/upper/work");
+    if (cfg->args.items[0][0] == '\0')
+        return mb_error_detail(err, MB_EXIT_SETUP, "config", "empty arg[0]");
+    if (cfg->cwd == NULL)
+        cfg->cwd = "/";
+    if (require_abs(cfg->rootfs, "rootfs", err) < 0
+        || require_abs(cfg->cwd, "cwd", err) < 0)
+        return -1;
+    return validate_rest(cfg, err);
+}
+
 static int validate(mb_config *cfg, mb_error *err)
 {
     size_t i;
 
     if (require(cfg->id, "id", err) < 0 || require(cfg->rootfs, "rootfs", err) < 0
-        || require(cfg->lowers.items, "lower", err) < 0
-        || require(cfg->upper, "upper", err) < 0
-        || require(cfg->work, "work", err) < 0
         || require(cfg->args.items, "arg", err) < 0)
+        return -1;
+    /* plainroot=1 (an OCI bundle's rootfs directory): no overlay keys. */
+    if (cfg->opts.plainroot)
+        return plain_root_validate(cfg, err);
+    if (require(cfg->lowers.items, "lower", err) < 0
+        || require(cfg->upper, "upper", err) < 0
+        || require(cfg->work, "work", err) < 0)
         return -1;
     if (cfg->args.items[0][0] == '\0')
         return mb_error_detail(err, MB_EXIT_SETUP, "config", "empty arg[0]");
@@ -199,6 +220,14 @@ static int validate(mb_config *cfg, mb_error *err)
     for (i = 0; i < cfg->lowers.len; i++)
         if (check_overlay_path(cfg->lowers.items[i], "lower", err) < 0)
             return -1;
+    return validate_rest(cfg, err);
+}
+
+/* What both root modes check. */
+static int validate_rest(mb_config *cfg, mb_error *err)
+{
+    size_t i;
+
     for (i = 0; i < cfg->cgroups.len; i++)
         if (require_abs(cfg->cgroups.items[i], "cgroup", err) < 0)
             return -1;

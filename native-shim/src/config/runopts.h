@@ -34,6 +34,10 @@ typedef struct mb_runopts {
                               argv the monitor execs once the container is gone
                               for good (run -d --rm; monitor/autoremove.h) */
     size_t nautoremove;
+    const char *execfifo;  /* execfifo=<path>: minibox-runtime create, held
+                              before the execve until `start` (run/oci_start.h) */
+    int plainroot;         /* plainroot=1: rootfs is a plain directory (an OCI
+                              bundle's), bound onto itself: no lower/upper/work */
     const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
                               netns until EOF on fd, so the host can delete
                               its veth together with the bridge (net/nshold.h) */

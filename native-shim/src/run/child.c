@@ -26,6 +26,7 @@
 #include "run/init.h"
 #include "run/sysctls.h"
 #include "run/mounts.h"
+#include "run/oci_start.h"
 #include "run/rootfs.h"
 #include "security/confine.h"
 #include "run/user.h"
@@ -122,6 +123,7 @@ int child_main(void *arg)
 
     close(ctx->sync_wr);
     close(ctx->err_rd);
+    oci_start_child_init(cfg);
     /* The parent joined us to the v2 cgroups (if any); the v1 ones we
      * join ourselves, before anything else runs here (cgroup_join.c). */
     if (wait_for_parent(ctx, &err) < 0
@@ -142,6 +144,7 @@ int child_main(void *arg)
         || childio_bind_console(ctx, &err) < 0
         || setup_process(cfg, &err) < 0
         || rlimits_apply(&cfg->opts, &err) < 0
+        || oci_start_child_wait(cfg, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
         || become_user(ctx, &run, &err) < 0
         || confine_after_user(&cfg->sec, &err) < 0)

@@ -1,5 +1,6 @@
 /* childio.c - see childio.h. */
 #include "run/childio.h"
+#include "run/oci_start.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -137,7 +138,8 @@ int childio_setup(const mb_child_ctx *ctx, mb_error *err)
     for (i = 0; i < 3; i++)
         if (ctx->io[i] > 2 && dup2(ctx->io[i], i) < 0)
             return mb_error_errno(err, "dup2 stdio");
-    return close_others(ctx->err_wr, ctx->pty_sock, err);
+    /* No pty with execfifo: its hold socket is the second fd kept. */
+    return close_others(ctx->err_wr, ctx->pty_sock >= 0 ? ctx->pty_sock : oci_start_child_fd(), err);
 }
 
 /* The multiplexer of the devpts we are looking at, and nothing that the

@@ -61,6 +61,11 @@ int rootfs_mount_overlay(const mb_config *cfg, mb_error *err)
     long page = sysconf(_SC_PAGESIZE);
     char opts[65536];
 
+    /* plainroot=1: the directory itself, bound onto itself so that
+     * pivot_root gets a mount point (and the host never sees ours). */
+    if (cfg->opts.plainroot)
+        return mb_mount(cfg->rootfs, cfg->rootfs, NULL, MS_BIND | MS_REC,
+                        NULL, "bind rootfs", err);
     if (page <= 0 || (size_t)page > sizeof(opts))
         page = 4096;
     if (overlay_options(cfg, opts, (size_t)page, err) < 0)

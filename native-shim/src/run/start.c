@@ -16,6 +16,7 @@
 #include "run/childio.h"
 #include "run/errpipe.h"
 #include "run/namespaces.h"
+#include "run/oci_start.h"
 #include "security/device_filter.h"
 
 /* A parent-side failure after clone: the child must not outlive it. Its
@@ -61,6 +62,9 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
         return abort_child(pid, ctx, &err);
     }
     close(ctx->sync_wr);
+    /* execfifo (minibox-runtime create): held here until `start`. */
+    if (oci_start_hold(cfg, ctx->err_rd, &err) < 0)
+        return abort_child(pid, ctx, &err);
     if (errpipe_read(ctx->err_rd, line, sizeof(line), &code)) {
         close(ctx->err_rd);
         wait_reap(pid);
@@ -102,7 +106,7 @@ int start_container(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid)
     pid_t child;
 
     ctx->netns = -1;
-    if (make_pipes(ctx, &err) < 0) {
+    if (make_pipes(ctx, &err) < 0 || oci_start_prepare(cfg, &err) < 0) {
         childio_close_child(ctx);
         return fail(&err);
     }

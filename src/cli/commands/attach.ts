@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
+import { goBool } from '../options.js';
 
 /** attach: Docker's flags; the exit code is the container's (1 after a detach, as Docker's). */
 export function defineAttach(program: Command): void {
@@ -23,8 +24,6 @@ export function defineAttach(program: Command): void {
     });
 }
 
-const BOOLS: Readonly<Record<string, boolean>> = { true: true, '1': true, t: true, TRUE: true, True: true, false: false, '0': false, f: false, FALSE: false, False: false };
-
 /**
  * --sig-proxy is a Go boolean flag: bare, or --sig-proxy=false. commander's optional value
  * also takes the next word (`--sig-proxy web`): a word that is no boolean is the container.
@@ -33,7 +32,7 @@ export function sigProxyAndContainer(v: string | boolean | undefined, ref: strin
   let sigProxy = true;
   let container = ref;
   if (typeof v === 'string') {
-    const b = BOOLS[v];
+    const b = goBool(v);
     if (b !== undefined) sigProxy = b;
     else if (container === undefined) container = v;
     else throw new MiniboxError(`invalid argument "${v}" for "--sig-proxy" flag: strconv.ParseBool: parsing "${v}": invalid syntax`, 125);

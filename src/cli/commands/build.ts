@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
-import { collect } from '../options.js';
+import { collect, goBool } from '../options.js';
 
 export function defineBuild(program: Command): void {
   program
@@ -69,8 +69,9 @@ export async function buildCommand(contextGiven: string | undefined, opts: Build
   let contextArg = contextGiven;
   if (typeof opts.rm === 'string') {
     const v = opts.rm.replace(/^=/, '');
-    if (/^(0|f|false)$/i.test(v)) rm = false;
-    else if (!/^(1|t|true)$/i.test(v)) {
+    const b = goBool(v);
+    if (b !== undefined) rm = b;
+    else {
       if (contextArg !== undefined) throw new MiniboxError(`invalid boolean value "${v}" for "--rm" flag`, 1);
       contextArg = v; // `--rm .`: the context, not a value
     }

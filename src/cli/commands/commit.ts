@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
-import { collect } from '../options.js';
-import { parseBoolFlag } from './history.js';
+import { collect, parseBoolFlag } from '../options.js';
 
 /**
  * `docker commit [-a author] [-m message] [-c change]... [-p=true] CONTAINER [REPOSITORY[:TAG]]`:

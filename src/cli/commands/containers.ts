@@ -40,10 +40,11 @@ export function defineRm(program: Command): void {
 export function defineInspect(program: Command): void {
   program
     .command('inspect')
-    .description('Return low-level information on containers')
-    .argument('<container...>')
+    .description('Return low-level information on Docker objects (containers, else images, networks, volumes)')
+    .argument('<name|id...>')
     .option('-f, --format <template>', 'Format output using a Go-template-like string ({{.State.Status}} ...)')
-    .action(async (refs: string[], opts: { format?: string }) => {
+    .option('--type <type>', 'Only inspect objects of this type: container, image, network or volume')
+    .action(async (refs: string[], opts: { format?: string; type?: string }) => {
       process.exitCode = await inspectCommand(refs, opts);
     });
 }
@@ -222,29 +223,56 @@ export function dockerView(state: ContainerState, spec: OciSpec, net: Record<str
   };
 }
 
-export async function inspectCommand(refs: string[], opts: { format?: string } = {}): Promise<number> {
+async function inspectContainerView(ref: string): Promise<unknown> {
   const { inspectContainer, containerHealth, containerPaused, inspectFields } = await engine();
+  const { state, spec } = await inspectContainer(ref);
+  const { containerNetworkSettings } = await import('../../engine/network.js');
+  const { statePaths } = await import('../../util/paths.js');
+  return dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id), containerHealth(state.id), containerPaused(state), await inspectFields(state, spec));
+}
+
+/** What plain `inspect` tries, in Docker's order, when a name is no container's. */
+const INSPECTORS: Record<string, (ref: string) => Promise<unknown>> = {
+  container: inspectContainerView,
+  image: async (ref) => (await import('../../engine/image-inspect.js')).inspectImage(ref),
+  network: async (ref) => (await import('../../engine/network-admin.js')).inspectNetwork(ref),
+  volume: async (ref) => (await import('../../engine/volume-admin.js')).inspectVolume(ref),
+};
+
+/** The first object named `ref` among the types tried; a miss everywhere is the first type's error. */
+export async function inspectAny(ref: string, types: string[], inspectors = INSPECTORS): Promise<unknown> {
+  let first: unknown;
+  for (const type of types) {
+    const inspect = inspectors[type];
+    if (!inspect) continue;
+    try {
+      return await inspect(ref);
+    } catch (err) {
+      if (!(err instanceof Error)) throw err;
+      first ??= err;
+    }
+  }
+  throw first;
+}
+
+export async function inspectCommand(refs: string[], opts: { format?: string; type?: string } = {}): Promise<number> {
+  if (opts.type !== undefined && !(opts.type in INSPECTORS)) throw new MiniboxError(`"${opts.type}" is not a valid value for --type`, 1);
+  const types = opts.type !== undefined ? [opts.type] : Object.keys(INSPECTORS);
+  const { checkTemplate } = await import('../format/template.js');
+  if (opts.format) checkTemplate(opts.format);
   const views: unknown[] = [];
   let code = 0;
   for (const ref of refs) {
     try {
-      const { state, spec } = await inspectContainer(ref);
-      const { containerNetworkSettings } = await import('../../engine/network.js');
-      const { statePaths } = await import('../../util/paths.js');
-      views.push(dockerView(state, spec, await containerNetworkSettings(statePaths(), state.id), containerHealth(state.id), containerPaused(state), await inspectFields(state, spec)));
+      views.push(await inspectAny(ref, types));
     } catch (err) {
       if (!(err instanceof MiniboxError)) throw err;
       process.stderr.write(`minibox: ${err.message}\n`);
       code = 1;
     }
   }
-  if (opts.format) {
-    const { renderTemplate } = await import('../format/template.js');
-    const fmt = opts.format;
-    process.stdout.write(views.map((v) => `${renderTemplate(fmt, v)}\n`).join(''));
-  } else {
-    process.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
-  }
+  const { formatInspect } = await import('../format/inspect.js');
+  process.stdout.write(formatInspect(views, opts.format));
   return code;
 }
 
@@ -255,6 +283,6 @@ export async function pruneCommand(opts: { force: boolean }): Promise<void> {
   }
   const { pruneContainers } = await engine();
   const removed = await pruneContainers();
-  process.stdout.write(removed.length > 0 ? `Deleted Containers:\n${removed.map((id) => `${id}\n`).join('')}\n` : '');
-  process.stdout.write('Total reclaimed space: 0B\n');
+  const { formatPruneReport } = await import('../format/prune.js');
+  process.stdout.write(formatPruneReport([['Deleted Containers', removed]], 0)); // the upper dirs are not measured
 }

@@ -1,9 +1,10 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { HistoryRow } from '../../engine/history.js';
 import { humanSize } from '../format/bytes.js';
 import { ago } from '../format/duration.js';
 import { ellipsis } from '../format/ellipsis.js';
 import { formatTable } from '../format/table.js';
+import { parseBoolFlag } from '../options.js';
 
 /**
  * `docker history`: IMAGE, CREATED, CREATED BY, SIZE, COMMENT, newest first. CREATED BY is
@@ -55,17 +56,6 @@ export function formatHistory(rows: HistoryRow[], opts: HistoryOptions, now: num
   // -H=false: Docker's table shows CREATED AT instead of CREATED
   const cols = ['ID', opts.human ? 'CreatedSince' : 'CreatedAt', 'CreatedBy', 'Size', 'Comment'] as const;
   return formatTable(cols.map((c) => HEADERS[c] ?? c), fields.map((f) => cols.map((c) => f[c] ?? '')), { minWidth: 10 });
-}
-
-/**
- * Docker's boolean flags that default to true (`-H=false`, `--pause=false`): Go's strconv
- * spellings; the value of a short flag arrives with its '='. (Belongs in cli/options.ts.)
- */
-export function parseBoolFlag(v: string): boolean {
-  const s = v.replace(/^=/, '');
-  if (/^(1|t|true)$/i.test(s)) return true;
-  if (/^(0|f|false)$/i.test(s)) return false;
-  throw new InvalidArgumentError(`invalid boolean value "${s}"`);
 }
 
 export function defineHistory(program: Command): void {

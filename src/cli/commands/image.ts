@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { MiniboxError, describe } from '../../util/errors.js';
 import { collect } from '../options.js';
 import { confirm } from '../prompt.js';
-import { humanSize } from '../format/bytes.js';
 import { pushCommand } from './push.js';
 import { saveCommand } from './save.js';
 import { tagCommand } from './tag.js';
@@ -78,13 +77,8 @@ export async function imageInspectCommand(images: string[], opts: { format?: str
       code = 1;
     }
   }
-  if (opts.format) {
-    const { renderTemplate } = await import('../format/template.js');
-    const fmt = opts.format;
-    process.stdout.write(views.map((v) => `${renderTemplate(fmt, v)}\n`).join(''));
-  } else {
-    process.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
-  }
+  const { formatInspect } = await import('../format/inspect.js');
+  process.stdout.write(formatInspect(views, opts.format));
   return code;
 }
 
@@ -96,6 +90,6 @@ export async function imagePruneCommand(opts: { all: boolean; force: boolean; fi
     if (!(await confirm(warning))) return;
   }
   const { lines, reclaimed } = await pruneImages(opts.all, opts.filter);
-  if (lines.length > 0) process.stdout.write(`Deleted Images:\n${lines.map((l) => `${l}\n`).join('')}\n`);
-  process.stdout.write(`Total reclaimed space: ${humanSize(reclaimed, 4)}\n`);
+  const { formatPruneReport } = await import('../format/prune.js');
+  process.stdout.write(formatPruneReport([['Deleted Images', lines]], reclaimed));
 }

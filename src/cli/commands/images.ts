@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
+import type { ImageListRow } from '../../engine/images.js';
 import { MiniboxError, describe } from '../../util/errors.js';
+import { collect } from '../options.js';
 
 /** `minibox load`, `minibox images`, `minibox rmi`: Docker's output, line for line. */
 const engine = () => import('../../engine/images.js');
@@ -18,6 +20,10 @@ export function defineImages(program: Command): void {
     .command('images')
     .description('List images')
     .argument('[repository[:tag]]', 'only the images of this name (wildcards as in Docker: my*)')
+    .option('-a, --all', 'Show all images (default hides intermediate images)', false)
+    .option('--digests', 'Show digests', false)
+    .option('-f, --filter <filter>', 'Filter output based on conditions provided (dangling, reference, before, since, label)', collect, [])
+    .option('--format <format>', 'Format output using a custom template (table, table TEMPLATE, json, TEMPLATE)')
     .option('-q, --quiet', 'Only show image IDs', false)
     .option('--no-trunc', "Don't truncate output")
     .action(imagesCommand);
@@ -50,12 +56,39 @@ export async function loadCommand(opts: { input: string; quiet?: boolean }): Pro
   process.stdout.write(out);
 }
 
-export async function imagesCommand(reference: string | undefined, opts: { quiet?: boolean; trunc?: boolean }): Promise<void> {
+export interface ImagesOptions {
+  quiet?: boolean;
+  trunc?: boolean;
+  all?: boolean;
+  digests?: boolean;
+  filter?: string[];
+  format?: string;
+}
+
+export async function imagesCommand(reference: string | undefined, opts: ImagesOptions): Promise<void> {
   const { listImageRows } = await engine();
   const { formatImageIds, formatImagesTable } = await import('../format/images.js');
-  const rows = await listImageRows(undefined, reference);
+  // `table` alone is the default table; `json` is Docker's one object a line
+  const format = opts.format === 'json' ? '{{json .}}' : opts.format === 'table' ? undefined : opts.format;
+  const { checkTemplate } = await import('../format/template.js');
+  if (format !== undefined && !opts.quiet) checkTemplate(format.replace(/^table\s+/, ''));
+  const wantsDigest = opts.digests === true || (format?.includes('Digest') ?? false) || format === '{{json .}}';
+  const rows = await listImageRows(undefined, reference, { all: opts.all === true, filters: opts.filter ?? [], digests: wantsDigest });
   const noTrunc = opts.trunc === false; // commander turns --no-trunc into trunc: false
-  process.stdout.write(opts.quiet ? formatImageIds(rows, { noTrunc }) : formatImagesTable(rows, { noTrunc, now: Date.now() }));
+  if (opts.quiet) process.stdout.write(formatImageIds(rows, { noTrunc }));
+  else if (format !== undefined) process.stdout.write(await formatImagesTemplate(rows, format, noTrunc));
+  else process.stdout.write(formatImagesTable(rows, { noTrunc, now: Date.now(), digests: opts.digests === true }));
+}
+
+async function formatImagesTemplate(rows: ImageListRow[], format: string, noTrunc: boolean): Promise<string> {
+  const { imageFormatView, IMAGE_HEADERS } = await import('../format/images.js');
+  const { renderTemplate, splitTable } = await import('../format/template.js');
+  const { formatTable } = await import('../format/table.js');
+  const { header, row } = splitTable(format, IMAGE_HEADERS);
+  const now = Date.now();
+  const lines = rows.map((r) => renderTemplate(row, imageFormatView(r, { noTrunc, now })));
+  if (header === undefined) return lines.map((l) => `${l}\n`).join('');
+  return formatTable(header.split('\t'), lines.map((l) => l.split('\t')), { minWidth: 10 });
 }
 
 /** Like docker rmi: every image is tried; failures are reported and make the exit code 1. */

@@ -29,6 +29,9 @@ export function defineNetwork(program: Command): void {
     .command('ls')
     .alias('list')
     .description('List networks')
+    .option('-f, --filter <filter>', 'Provide filter values (e.g. "driver=bridge")', collect, [])
+    .option('--format <format>', 'Format output using a custom template (table, table TEMPLATE, json, TEMPLATE)')
+    .option('--no-trunc', 'Do not truncate the output')
     .option('-q, --quiet', 'Only display network IDs', false)
     .action(networkLs);
   net
@@ -72,15 +75,55 @@ export async function networkCreate(name: string, opts: { driver: string; subnet
   process.stdout.write(`${def.id}\n`);
 }
 
-export async function networkLs(opts: { quiet: boolean }): Promise<void> {
+export interface NetworkLsOptions {
+  quiet: boolean;
+  filter?: string[];
+  format?: string;
+  trunc?: boolean;
+}
+
+/** Docker's network formatter: the header of each `--format` field. */
+const LS_HEADERS: Record<string, string> = {
+  ID: 'NETWORK ID',
+  Name: 'NAME',
+  Driver: 'DRIVER',
+  Scope: 'SCOPE',
+  IPv6: 'IPV6',
+  Internal: 'INTERNAL',
+  Labels: 'LABELS',
+  CreatedAt: 'CREATED AT',
+};
+
+export async function networkLs(opts: NetworkLsOptions): Promise<void> {
   const { listAllNetworks } = await engine();
   const { formatTable } = await import('../format/table.js');
-  const rows = await listAllNetworks();
+  const { renderTemplate, splitTable, checkTemplate } = await import('../format/template.js');
+  const format = opts.format === 'json' ? '{{json .}}' : opts.format === 'table' ? undefined : opts.format;
+  if (format !== undefined && !opts.quiet) checkTemplate(format.replace(/^table\s+/, ''));
+  const rows = await listAllNetworks(undefined, opts.filter ?? []);
+  const id = (full: string) => (opts.trunc === false ? full : full.slice(0, 12));
   if (opts.quiet) {
-    process.stdout.write(rows.map((r) => `${r.id.slice(0, 12)}\n`).join(''));
+    process.stdout.write(rows.map((r) => `${id(r.id)}\n`).join(''));
     return;
   }
-  process.stdout.write(formatTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [r.id.slice(0, 12), r.name, r.driver, r.scope])));
+  if (format !== undefined) {
+    const { header, row } = splitTable(format, LS_HEADERS);
+    const views = rows.map((r) => ({
+      ID: id(r.id),
+      Name: r.name,
+      Driver: r.driver,
+      Scope: r.scope,
+      IPv6: 'false',
+      Internal: 'false',
+      Labels: Object.entries(r.labels).map(([k, v]) => `${k}=${v}`).join(','),
+      CreatedAt: r.created,
+    }));
+    const lines = views.map((v) => renderTemplate(row, v));
+    if (header === undefined) process.stdout.write(lines.map((l) => `${l}\n`).join(''));
+    else process.stdout.write(formatTable(header.split('\t'), lines.map((l) => l.split('\t'))));
+    return;
+  }
+  process.stdout.write(formatTable(['NETWORK ID', 'NAME', 'DRIVER', 'SCOPE'], rows.map((r) => [id(r.id), r.name, r.driver, r.scope])));
 }
 
 export async function networkInspect(names: string[]): Promise<number> {

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { MiniboxError, describe } from '../../util/errors.js';
 
 export function definePull(program: Command): void {
   program
@@ -10,7 +11,6 @@ export function definePull(program: Command): void {
     .action(pullCommand);
 }
 
-
 /** `minibox pull [-q] [--platform os/arch] IMAGE`: Docker's progress, then the full name. */
 export async function pullCommand(image: string, opts: { quiet?: boolean; platform?: string }): Promise<void> {
   const { pull } = await import('../../engine/pull.js');
@@ -20,6 +20,10 @@ export async function pullCommand(image: string, opts: { quiet?: boolean; platfo
     const result = await pull({ image, ...(opts.platform ? { platform: opts.platform } : {}), onEvent: (e) => (e.kind === 'note' ? void process.stderr.write(`${e.message}\n`) : renderer.onEvent(e)) });
     renderer.close();
     process.stdout.write(`${result.name}\n`);
+  } catch (err) {
+    // Docker's CLI exits 1 for a failed pull, whatever went wrong (run's implicit pull keeps 125)
+    if (err instanceof MiniboxError) throw err.exitCode === 1 ? err : new MiniboxError(err.message, 1, { cause: err });
+    throw new MiniboxError(describe(err), 1, { cause: err });
   } finally {
     renderer.close();
   }

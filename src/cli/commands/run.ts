@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
+import { CommanderError, InvalidArgumentError, Option, type Command } from 'commander';
 import type { ResourceFlags } from '../../engine/resources.js';
 import type { NetworkFlags } from '../../engine/network.js';
 import type { HealthFlags } from '../../engine/run.js';
@@ -55,6 +55,12 @@ export function defineRun(program: Command): void {
     .option('--no-healthcheck', 'Disable any container-specified HEALTHCHECK')
     .addOption(new Option('--help', 'Print usage').hideHelp())
     .helpOption(false)
+    // -h is --hostname here (Docker's), so commander's own help flag is off; --help still
+    // prints the usage, before the missing IMAGE argument could be reported
+    .on('option:help', function (this: Command) {
+      this.outputHelp();
+      throw new CommanderError(0, 'commander.helpDisplayed', '(outputHelp)');
+    })
     .passThroughOptions()
     .action(async (image: string, command: string[], opts: RunOptions) => {
       mark('cli: parsed');

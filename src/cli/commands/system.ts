@@ -85,9 +85,7 @@ export async function systemPruneCommand(opts: { all: boolean; force: boolean; v
     if (!(await confirm(warning))) return;
   }
   const r = await systemPrune({ all: opts.all, volumes: opts.volumes, filters: opts.filter });
-  const block = (title: string, items: string[]): string => (items.length > 0 ? `${title}:\n${items.map((i) => `${i}\n`).join('')}\n` : '');
-  process.stdout.write(
-    block('Deleted Containers', r.containers) + block('Deleted Networks', r.networks) + block('Deleted Volumes', r.volumes) + block('Deleted Images', r.images),
-  );
-  process.stdout.write(`Total reclaimed space: ${size(r.reclaimed)}\n`);
+  const { formatPruneReport } = await import('../format/prune.js');
+  const blocks = [['Deleted Containers', r.containers], ['Deleted Networks', r.networks], ['Deleted Volumes', r.volumes], ['Deleted Images', r.images]] as const;
+  process.stdout.write(formatPruneReport(blocks, r.reclaimed));
 }

@@ -123,13 +123,8 @@ export async function volumeInspect(names: string[], opts: { format?: string }):
       code = 1;
     }
   }
-  if (opts.format) {
-    const { renderTemplate } = await import('../format/template.js');
-    const fmt = opts.format;
-    process.stdout.write(views.map((v) => `${renderTemplate(fmt, v)}\n`).join(''));
-  } else {
-    process.stdout.write(`${JSON.stringify(views, null, 4)}\n`);
-  }
+  const { formatInspect } = await import('../format/inspect.js');
+  process.stdout.write(formatInspect(views, opts.format));
   return code;
 }
 
@@ -154,8 +149,7 @@ export async function volumePrune(opts: { all: boolean; force: boolean }): Promi
     if (!(await confirm(`WARNING! This will remove ${what} not used by at least one container.`))) return;
   }
   const { pruneVolumes } = await engine();
-  const { humanSize } = await import('../format/bytes.js');
+  const { formatPruneReport } = await import('../format/prune.js');
   const { removed, bytes } = await pruneVolumes(opts.all);
-  process.stdout.write(removed.length > 0 ? `Deleted Volumes:\n${removed.map((n) => `${n}\n`).join('')}\n` : '');
-  process.stdout.write(`Total reclaimed space: ${humanSize(bytes)}\n`);
+  process.stdout.write(formatPruneReport([['Deleted Volumes', removed]], bytes));
 }

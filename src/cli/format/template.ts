@@ -1,53 +1,65 @@
 /**
- * The small part of Go's text/template that `docker ps --format` and `inspect -f` users
- * type: `{{.Field}}`, `{{.A.B}}`, `{{json .X}}`, `{{upper .X}}`/`{{lower .X}}`, `\t`, and a
- * leading `table` that prints a header row. Unknown fields print `<no value>` like Go.
- * The values (not the template: its \t and \n are the user's) have their unprintable
- * characters escaped, as table cells do (terminal-safe.ts): they come from images.
+ * `--format` for `ps`, `images`, `inspect`, `network ls` and the rest: a small Go
+ * text/template (template-lex.ts, template-parse.ts, template-exec.ts, template-funcs.ts):
+ * fields and chains, variables, pipelines, `if`/`range`/`with`/`else`/`end`, Go's builtins
+ * and Docker's extra functions (json, join, split, title, upper, lower, pad, truncate).
+ * A template Go would refuse fails as Docker's CLI fails — `template parsing error:
+ * template: :1: bad character U+002D '-'`, exit 1 — and so does one that fails while it
+ * runs, before anything is printed. Like Docker, `\t` and `\n` typed in the template are
+ * a tab and a newline, and a leading `table` prints a header row (splitTable).
  */
-import { escapeUnprintable } from '../../util/go-quote.js';
+import { MiniboxError } from '../../util/errors.js';
+import { execute, type Getter } from './template-exec.js';
+import { TemplateError } from './template-lex.js';
+import { parseTemplate, type TemplateNode } from './template-parse.js';
 
-type Getter = (path: string[]) => unknown;
+const parsed = new Map<string, TemplateNode[]>();
 
-function lookup(value: unknown, path: string[]): unknown {
-  let v: unknown = value;
-  for (const key of path) {
-    if (v === null || typeof v !== 'object' || !(key in v)) return undefined;
-    v = (v as Record<string, unknown>)[key];
+/** `\t`/`\n` typed in the text (not inside an action, where `{{"\n"}}` already means a newline). */
+function withEscapes(template: string): string {
+  return template
+    .split(/(\{\{[\s\S]*?\}\})/)
+    .map((part, i) => (i % 2 === 1 ? part : part.replace(/\\t/g, '\t').replace(/\\n/g, '\n')))
+    .join('');
+}
+
+function parse(src: string): TemplateNode[] {
+  let nodes = parsed.get(src);
+  if (!nodes) {
+    nodes = parseTemplate(src);
+    parsed.set(src, nodes);
   }
-  return v;
+  return nodes;
 }
 
-function show(v: unknown): string {
-  if (v === undefined) return '<no value>';
-  if (v === null) return '<nil>';
-  if (typeof v === 'object') return Array.isArray(v) ? `[${v.map(show).join(' ')}]` : `map[${Object.entries(v).map(([k, x]) => `${k}:${show(x)}`).join(' ')}]`;
-  return String(v);
+function asUserError(err: unknown): never {
+  if (err instanceof TemplateError) throw new MiniboxError(`template parsing error: ${err.message}`, 1);
+  throw err;
 }
 
-/** JSON.stringify leaves C1 controls, bidi overrides and U+2028 raw: \u escapes, still JSON. */
-function jsonSafe(json: string): string {
-  const unit = (c: string, i: number) => `\\u${c.charCodeAt(i).toString(16).padStart(4, '0')}`;
-  return json.replace(/[\p{C}\p{Z}]/gu, (c) => (c === ' ' ? c : c.length === 1 ? unit(c, 0) : unit(c, 0) + unit(c, 1)));
+/** Checks a template without running it (a command can refuse it before doing any work). */
+export function checkTemplate(template: string): void {
+  try {
+    parse(withEscapes(template));
+  } catch (err) {
+    asUserError(err);
+  }
 }
 
-const ACTION = /\{\{\s*(?:(json|upper|lower)\s+)?\.([\w.]*)\s*\}\}/g;
-
-export function renderTemplate(template: string, data: unknown, get: Getter = (p) => lookup(data, p)): string {
-  return template.replace(/\\t/g, '\t').replace(/\\n/g, '\n').replace(ACTION, (_m, fn: string | undefined, dotted: string) => {
-    const v = dotted === '' ? data : get(dotted.split('.'));
-    if (fn === 'json') return jsonSafe(JSON.stringify(v ?? null));
-    if (fn === 'upper') return escapeUnprintable(show(v).toUpperCase());
-    if (fn === 'lower') return escapeUnprintable(show(v).toLowerCase());
-    return escapeUnprintable(show(v));
-  });
+export function renderTemplate(template: string, data: unknown, get?: Getter): string {
+  const src = withEscapes(template);
+  try {
+    return execute(src, parse(src), data, get);
+  } catch (err) {
+    return asUserError(err);
+  }
 }
 
-/** `table {{.ID}}\t{{.Names}}` → header from the field names (Docker's header names given). */
+/** `table {{.ID}}\t{{.Names}}` → a header (the template run over Docker's column names) and the row template. */
 export function splitTable(format: string, headers: Record<string, string>): { header?: string; row: string } {
   const m = /^table\s+/.exec(format);
   if (!m) return { row: format };
   const row = format.slice(m[0].length);
-  const header = row.replace(/\\t/g, '\t').replace(ACTION, (_x, _fn, dotted: string) => headers[dotted] ?? dotted.toUpperCase());
+  const header = renderTemplate(row, {}, (path) => headers[path.join('.')] ?? (path[path.length - 1] ?? '').toUpperCase());
   return { header, row };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { formatHistory, parseBoolFlag } from '../../../src/cli/commands/history.js';
+import { formatHistory } from '../../../src/cli/commands/history.js';
+import { parseBoolFlag } from '../../../src/cli/options.js';
 import { ellipsis } from '../../../src/cli/format/ellipsis.js';
 
 /** `history`'s table as Docker's CLI prints it. */

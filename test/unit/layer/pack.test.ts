@@ -283,3 +283,33 @@ describe('test fixtures', () => {
     expect(lgetxattr(tree, 'trusted.overlay.opaque')?.toString()).toBe('y');
   });
 });
+
+describe('user.* xattrs (llistxattr)', () => {
+  // on the disk, not a tmpfs: tmpfs may refuse user.* xattrs
+  let disk: string;
+  beforeEach(() => {
+    disk = fs.mkdtempSync('/var/tmp/minibox-pack-xattr-');
+  });
+  afterEach(() => fs.rmSync(disk, { recursive: true, force: true }));
+
+  it('go into the layer on files and dirs, byte for byte; user.overlay.* and trusted.* stay out', async () => {
+    const src = path.join(disk, 'tree');
+    fs.mkdirSync(path.join(src, 'd'), { recursive: true });
+    fs.writeFileSync(path.join(src, 'd/f'), 'x'); // not executable: no capability look-up, the list finds it
+    const big = Buffer.from(Array.from({ length: 3000 }, (_, i) => i % 256)); // ext4 keeps all of a file's xattrs in one 4 KiB block
+    lsetxattr(path.join(src, 'd/f'), 'user.origin', Buffer.from('lab'));
+    lsetxattr(path.join(src, 'd/f'), 'user.big', big);
+    lsetxattr(path.join(src, 'd/f'), 'user.overlay.redirect', Buffer.from('/etc'));
+    lsetxattr(path.join(src, 'd/f'), 'trusted.note', Buffer.from('host'));
+    lsetxattr(path.join(src, 'd'), 'user.dir', Buffer.from('yes'));
+    const out = path.join(disk, 'layer.tar.gz');
+    await packDirectory(src, out, { kind: 'plain' });
+    const xattrs = await xattrsWithTarReader(out);
+    expect([...xattrs.keys()].sort()).toEqual(['d/', 'd/f']);
+    expect([...(xattrs.get('d/')?.entries() ?? [])]).toEqual([['user.dir', Buffer.from('yes')]]);
+    expect([...(xattrs.get('d/f')?.entries() ?? [])]).toEqual([
+      ['user.big', big],
+      ['user.origin', Buffer.from('lab')],
+    ]);
+  });
+});

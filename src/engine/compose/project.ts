@@ -1,0 +1,271 @@
+/**
+ * Carries out compose commands with minibox's own engine calls (never the CLI): `up` runs the
+ * planner's decisions in depends_on order (networks and volumes first, each service's
+ * container created through the same runContainer as `run -d`, depends_on conditions waited
+ * for), `down` removes what carries the project's labels, `ps`/`logs` read the containers
+ * found by label, `build` goes through the build engine. What is found is always found by
+ * labels, so a changed or deleted file does not hide a project's containers.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { LABEL, resourceLabels } from '../../compose/labels.js';
+import type { ComposeProject, ServiceConfig } from '../../compose/model.js';
+import { planUp, selectServices, type ObservedContainer } from '../../compose/plan.js';
+import { labelsOf } from '../../container/labels.js';
+import { readSpec } from '../../container/spec-read.js';
+import type { ContainerState } from '../../container/state.js';
+import { findImage } from '../../image/resolve.js';
+import { MiniboxError, describe } from '../../util/errors.js';
+import { statePaths } from '../../util/paths.js';
+import { containerHealth, listContainers, removeContainer } from '../containers.js';
+import { stopContainer } from '../lifecycle.js';
+import { connectContainer, createNetwork, listAllNetworks, removeNetwork } from '../network-admin.js';
+import { runContainer } from '../run.js';
+import { startContainer } from '../start.js';
+import { createNamedVolume, listVolumeViews, removeVolume } from '../volume-admin.js';
+import { durationSeconds, runRequestFor, serviceImage, serviceNetworks } from './run-request.js';
+
+export type Say = (line: string) => void;
+
+export interface ProjectContainer extends ObservedContainer {
+  state: ContainerState;
+}
+
+/** Every container that carries the project's label, the stopped ones too. */
+export async function projectContainers(project: string): Promise<ProjectContainer[]> {
+  const dir = statePaths().containers;
+  const all = await listContainers(true);
+  const out: ProjectContainer[] = [];
+  for (const state of all) {
+    let labels: Record<string, string>;
+    try {
+      labels = labelsOf(await readSpec(path.join(dir, state.id)));
+    } catch {
+      continue; // a container being removed under us
+    }
+    if (labels[LABEL.project] !== project) continue;
+    out.push({ id: state.id, name: state.name, running: state.status === 'running', labels, state });
+  }
+  return out.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export interface BuildOptions {
+  services: readonly string[];
+  noCache?: boolean;
+  pull?: boolean;
+}
+
+/** `compose build`: every selected service with a build section, tagged `<project>-<service>` (or its image:). */
+export async function buildServices(project: ComposeProject, opts: BuildOptions, say: Say): Promise<void> {
+  const { buildImage } = await import('../build/build.js');
+  const names = opts.services.length ? selectServices(project, opts.services, true) : selectServices(project, [], false);
+  for (const name of names) {
+    const svc = project.services[name] as ServiceConfig;
+    if (!svc.build) continue;
+    const b = svc.build;
+    const dockerfilePath = path.resolve(b.context, b.dockerfile ?? 'Dockerfile');
+    let dockerfile: string;
+    try {
+      dockerfile = await readFile(dockerfilePath, 'utf8');
+    } catch (err) {
+      throw new MiniboxError(`service "${name}": cannot read its Dockerfile ${dockerfilePath}: ${describe(err)}`, 1);
+    }
+    say(`[+] Building ${name}`);
+    await buildImage({
+      contextDir: b.context,
+      dockerfile,
+      tags: [serviceImage(project, svc)],
+      // a service's environment never leaks into its build: only build.args are passed
+      buildArgs: Object.entries(b.args ?? {}).map(([k, v]) => (v === null ? k : `${k}=${v}`)),
+      labels: Object.entries(b.labels ?? {}).map(([k, v]) => `${k}=${v}`),
+      noCache: opts.noCache === true,
+      pull: opts.pull === true,
+      ...(b.target ? { target: b.target } : {}),
+      network: 'bridge',
+      rm: true,
+      forceRm: false,
+      reproducible: false,
+      out: (line) => say(line),
+    });
+    say(` Image ${serviceImage(project, svc)}  Built`);
+  }
+}
+
+export interface UpOptions {
+  services: readonly string[];
+  build: boolean;
+  forceRecreate: boolean;
+  noDeps: boolean;
+  removeOrphans: boolean;
+}
+
+async function imageIdOf(ref: string): Promise<string | undefined> {
+  return (await findImage(statePaths(), ref))?.imageId;
+}
+
+/** `compose up -d`. Returns the ids of the containers the project runs now, by service. */
+export async function up(project: ComposeProject, opts: UpOptions, say: Say): Promise<Record<string, string>> {
+  const order = selectServices(project, opts.services, opts.noDeps);
+  const missing: string[] = [];
+  for (const name of order) {
+    const svc = project.services[name] as ServiceConfig;
+    if (svc.build && (opts.build || !(await imageIdOf(serviceImage(project, svc))))) missing.push(name);
+  }
+  if (missing.length) await buildServices(project, { services: missing }, say);
+
+  const imageIds: Record<string, string> = {};
+  for (const name of order) {
+    const id = await imageIdOf(serviceImage(project, project.services[name] as ServiceConfig));
+    if (id) imageIds[name] = id;
+  }
+  const observed = await projectContainers(project.name);
+  const plan = planUp(project, observed, { services: opts.services, noDeps: opts.noDeps, forceRecreate: opts.forceRecreate, imageIds });
+
+  for (const o of plan.orphans) {
+    if (opts.removeOrphans) {
+      await removeContainer(o.id, true);
+      say(` Container ${o.name}  Removed`);
+    } else {
+      say(`Found orphan containers ([${o.name}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+    }
+  }
+
+  const existingNets = new Set((await listAllNetworks()).map((n) => n.name));
+  for (const key of plan.networks) {
+    const net = project.networks[key];
+    if (!net || existingNets.has(net.name)) continue;
+    if (net.external) throw new MiniboxError(`network ${net.name} declared as external, but could not be found`, 1);
+    await createNetwork(net.name, net.driver ?? 'bridge');
+    say(` Network ${net.name}  Created`);
+  }
+  const existingVols = new Set((await listVolumeViews([])).map((v) => v.Name));
+  for (const key of plan.volumes) {
+    const vol = project.volumes[key];
+    if (!vol || existingVols.has(vol.name)) continue;
+    if (vol.external) throw new MiniboxError(`external volume "${vol.name}" not found`, 1);
+    await createNamedVolume(vol.name, vol.driver ?? 'local', resourceLabels(project.name, 'volume', key));
+    say(` Volume ${vol.name}  Created`);
+  }
+
+  const ids: Record<string, string> = {};
+  for (const action of plan.actions) {
+    const svc = project.services[action.service] as ServiceConfig;
+    await waitForDependencies(project, svc, ids, say);
+    if (action.kind === 'keep') {
+      ids[svc.name] = action.container.id;
+      say(` Container ${action.container.name}  Running`);
+      continue;
+    }
+    if (action.kind === 'start') {
+      await startContainer(action.container.id);
+      ids[svc.name] = action.container.id;
+      say(` Container ${action.container.name}  Started`);
+      continue;
+    }
+    if (action.kind === 'recreate') {
+      await stopContainer(action.old.id, svc.stop_grace_period ? { seconds: durationSeconds(svc.stop_grace_period) } : {});
+      await removeContainer(action.old.id, true);
+      say(` Container ${action.old.name}  Recreated`);
+    }
+    const req = runRequestFor(project, svc, action.number, imageIds[svc.name] ?? '');
+    let id = '';
+    await runContainer({ ...req, onDetached: (cid) => (id = cid), onWarning: (m) => say(`WARNING: ${m}`) });
+    for (const extra of serviceNetworks(project, svc).slice(1)) await connectContainer(extra.name, id, extra.aliases);
+    ids[svc.name] = id;
+    say(` Container ${req.name ?? id}  Started`);
+  }
+  return ids;
+}
+
+const POLL_MS = 200;
+
+/** depends_on conditions: started (nothing to wait for), healthy, completed successfully. */
+async function waitForDependencies(project: ComposeProject, svc: ServiceConfig, ids: Record<string, string>, say: Say): Promise<void> {
+  for (const [dep, d] of Object.entries(svc.depends_on ?? {})) {
+    const id = ids[dep];
+    if (!id || d.condition === 'service_started') continue;
+    const name = `${project.name}-${dep}-1`;
+    if (d.condition === 'service_healthy') {
+      say(` Container ${name}  Waiting`);
+      for (;;) {
+        const status = containerHealth(id)?.Status;
+        if (status === 'healthy') break;
+        if (status === 'unhealthy') throw new MiniboxError(`dependency failed to start: container ${name} is unhealthy`, 1);
+        const c = (await listContainers(true)).find((s) => s.id === id);
+        if (!c || c.status !== 'running') throw new MiniboxError(`dependency failed to start: container ${name} exited (${c?.exitCode ?? '?'})`, 1);
+        if (!project.services[dep]?.healthcheck && status === undefined) {
+          throw new MiniboxError(`dependency failed to start: container ${name} has no healthcheck configured`, 1);
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+      say(` Container ${name}  Healthy`);
+    } else {
+      say(` Container ${name}  Waiting`);
+      for (;;) {
+        const c = (await listContainers(true)).find((s) => s.id === id);
+        if (c && c.status !== 'running' && c.status !== 'created') {
+          if (c.exitCode !== 0) throw new MiniboxError(`service "${dep}" didn't complete successfully: exit ${c.exitCode}`, 1);
+          break;
+        }
+        await new Promise((r) => setTimeout(r, POLL_MS));
+      }
+      say(` Container ${name}  Exited`);
+    }
+  }
+}
+
+export interface DownOptions {
+  volumes: boolean;
+  removeOrphans: boolean;
+}
+
+/** `compose down`: the project's containers (found by label), its networks, and with -v its volumes. */
+export async function down(project: ComposeProject, opts: DownOptions, say: Say): Promise<void> {
+  const containers = await projectContainers(project.name);
+  const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
+  // reverse dependency order: dependents stop before what they depend on
+  const order = new Map(selectServices(project, [], false).map((n, i) => [n, i]));
+  const rank = (c: ProjectContainer) => order.get(c.labels[LABEL.service] ?? '') ?? -1;
+  for (const c of [...containers].sort((a, b) => rank(b) - rank(a))) {
+    const orphan = !known.has(c.labels[LABEL.service] ?? '');
+    if (orphan && !opts.removeOrphans) {
+      say(`Found orphan containers ([${c.name}]) for this project. If you removed or renamed this service in your compose file, you can run this command with the --remove-orphans flag to clean it up.`);
+      continue;
+    }
+    if (c.running) {
+      const grace = project.services[c.labels[LABEL.service] ?? '']?.stop_grace_period;
+      await stopContainer(c.id, grace ? { seconds: durationSeconds(grace) } : {});
+      say(` Container ${c.name}  Stopped`);
+    }
+    await removeContainer(c.id, true, true);
+    say(` Container ${c.name}  Removed`);
+  }
+  const nets = new Set(Object.values(project.networks).filter((n) => !n.external).map((n) => n.name));
+  nets.add(`${project.name}_default`);
+  const existing = new Set((await listAllNetworks()).map((n) => n.name));
+  for (const n of [...nets].sort()) {
+    if (!existing.has(n)) continue;
+    try {
+      await removeNetwork(n);
+      say(` Network ${n}  Removed`);
+    } catch (err) {
+      say(`WARNING: network ${n}: ${describe(err)}`);
+    }
+  }
+  if (opts.volumes) {
+    const vols = await listVolumeViews([{ key: 'label', value: `${LABEL.project}=${project.name}` }]);
+    for (const v of vols) {
+      await removeVolume(v.Name, false);
+      say(` Volume ${v.Name}  Removed`);
+    }
+  }
+}
+
+/** `compose stop` / `start` / `restart` / `rm` over the project's containers. */
+export async function eachContainer(project: ComposeProject, services: readonly string[], fn: (c: ProjectContainer) => Promise<void>): Promise<void> {
+  const all = await projectContainers(project.name);
+  for (const c of all) {
+    if (services.length && !services.includes(c.labels[LABEL.service] ?? '')) continue;
+    await fn(c);
+  }
+}

@@ -1,0 +1,214 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO, makeStateRoot } from '../helpers/minibox.js';
+import { ensureBusyboxLayout } from '../helpers/busybox.js';
+import { leakcheck } from '../helpers/leakcheck.js';
+import { processAlive, waitFor } from '../helpers/wait.js';
+
+/**
+ * minibox-runtime as an OCI runtime (issue #16): a bundle made the way runc's users make one
+ * (a busybox rootfs directory and `minibox-runtime spec`, edited), driven through create,
+ * state, start, kill, delete and run; what config.json asks for is checked from inside.
+ */
+const RUNTIME = path.join(REPO, 'bin', 'minibox-runtime');
+
+interface Result {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+let state: { root: string; cleanup: () => void };
+let bundleDir: string;
+let rootfs: string;
+
+function rt(...args: string[]): Promise<Result> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? 1, stdout, stderr });
+    });
+  });
+}
+
+/** A bundle: the shared busybox rootfs, config.json from `spec` with `edit` applied. */
+async function makeBundle(name: string, edit: (spec: any) => void): Promise<string> {
+  const dir = path.join(bundleDir, name);
+  mkdirSync(dir);
+  const r = await rt('spec', '--bundle', dir);
+  expect(r).toMatchObject({ code: 0, stderr: '' });
+  const spec = JSON.parse(readFileSync(path.join(dir, 'config.json'), 'utf8'));
+  spec.root.path = rootfs;
+  spec.process.terminal = false;
+  edit(spec);
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify(spec));
+  return dir;
+}
+
+const ids: string[] = [];
+const logOf = (id: string) => {
+  try {
+    return readFileSync(path.join(state.root, id, 'log.json'), 'utf8');
+  } catch {
+    return '';
+  }
+};
+const stateOf = async (id: string) => JSON.parse((await rt('state', id)).stdout);
+
+beforeAll(async () => {
+  state = makeStateRoot();
+  bundleDir = path.join(os.tmpdir(), `minibox-rt-bundles-${process.pid}`);
+  rootfs = path.join(bundleDir, 'rootfs');
+  mkdirSync(rootfs, { recursive: true });
+  const layout = await ensureBusyboxLayout();
+  const index = JSON.parse(readFileSync(path.join(layout, 'index.json'), 'utf8'));
+  const blob = (d: string) => path.join(layout, 'blobs', ...d.split(':'));
+  const manifest = JSON.parse(readFileSync(blob(index.manifests[0].digest), 'utf8'));
+  for (const l of manifest.layers) execFileSync('tar', ['-xzf', blob(l.digest), '-C', rootfs]);
+  writeFileSync(path.join(rootfs, 'secret'), 's3cret\n');
+  mkdirSync(path.join(rootfs, 'ro'), { recursive: true });
+}, 120_000);
+
+afterEach(async () => {
+  for (const id of ids.splice(0)) await rt('delete', '--force', id);
+});
+
+afterAll(() => {
+  rmSync(bundleDir, { recursive: true, force: true });
+  state?.cleanup();
+  expect(leakcheck()).toEqual([]);
+});
+
+describe('minibox-runtime', () => {
+  it('--version is runc-like', async () => {
+    expect(await rt('--version')).toEqual({ code: 0, stdout: 'minibox-runtime version 0.1.0\nspec: 1.2.0\n', stderr: '' });
+  });
+
+  it('create holds the init before its program; start, kill, delete; state all along', async () => {
+    const b = await makeBundle('life', (s) => (s.process.args = ['sh', '-c', 'echo hi; sleep 30']));
+    ids.push('life');
+    const pidFile = path.join(b, 'pid');
+    const c = await rt('create', '--bundle', b, '--pid-file', pidFile, 'life');
+    expect(c).toMatchObject({ code: 0, stderr: '' });
+    const s1 = await rt('state', 'life');
+    expect(s1.stderr).toBe('');
+    const created = JSON.parse(s1.stdout);
+    expect(created).toMatchObject({ ociVersion: '1.2.0', id: 'life', status: 'created', bundle: b, rootfs, annotations: {} });
+    expect(created.created).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
+    expect(readFileSync(pidFile, 'utf8')).toBe(String(created.pid));
+    expect(processAlive(created.pid)).toBe(true);
+    // held before the execve: the program has printed nothing
+    expect(logOf('life')).toBe('');
+    expect((await rt('start', 'life')).code).toBe(0);
+    await waitFor(() => logOf('life').includes('"hi\\n"'), { what: 'the output of the started program' });
+    expect(await stateOf('life')).toMatchObject({ status: 'running', pid: created.pid });
+    expect((await rt('start', 'life')).stderr).toMatch(/cannot start an already running container/);
+    const list = JSON.parse((await rt('list', '--format', 'json')).stdout);
+    expect(list.map((x: any) => [x.id, x.status])).toEqual([['life', 'running']]);
+    expect(await rt('delete', 'life')).toMatchObject({ code: 1, stderr: expect.stringMatching(/that is not stopped: running/) });
+    expect((await rt('kill', 'life', 'KILL')).code).toBe(0);
+    await waitFor(async () => (await stateOf('life')).status === 'stopped', { what: 'stopped after kill' });
+    expect(processAlive(created.pid)).toBe(false);
+    expect((await rt('kill', 'life', 'TERM')).stderr).toMatch(/container not running/);
+    expect((await rt('delete', 'life')).code).toBe(0);
+    const gone = await rt('state', 'life');
+    expect(gone.code).toBe(1);
+    expect(gone.stdout).toBe('');
+    expect(gone.stderr).toMatch(/does not exist/);
+    expect(readdirSync(state.root).filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+
+  it('kill of a created container ends it; delete of a created one needs no --force', async () => {
+    const b = await makeBundle('held', (s) => (s.process.args = ['sh', '-c', 'echo never']));
+    ids.push('held');
+    expect((await rt('create', '--bundle', b, 'held')).code).toBe(0);
+    expect((await rt('kill', 'held', '9')).code).toBe(0);
+    await waitFor(async () => (await stateOf('held')).status === 'stopped', { what: 'stopped' });
+    expect((await rt('start', 'held')).stderr).toMatch(/cannot start a container that has stopped/);
+    expect(logOf('held')).toBe('');
+    const b2 = await makeBundle('held2', (s) => (s.process.args = ['true']));
+    ids.push('held2');
+    expect((await rt('create', '--bundle', b2, 'held2')).code).toBe(0);
+    expect((await rt('delete', 'held2')).code).toBe(0);
+    expect(existsSync(path.join(state.root, 'held2'))).toBe(false);
+  });
+
+  it('run returns the exit code, its output; caps, masked and read-only paths, hostname, user as configured', async () => {
+    const b = await makeBundle('conf', (s) => {
+      s.hostname = 'oci-box';
+      s.root.readonly = false;
+      s.process.user = { uid: 1000, gid: 1000, additionalGids: [10] };
+      s.linux.maskedPaths.push('/secret');
+      s.linux.readonlyPaths.push('/ro');
+      s.process.args = ['sh', '-c', 'hostname; id -u; id -G; grep CapEff /proc/self/status; cat /secret; echo masked-end; touch /ro/x 2>/dev/null || echo ro-refused; exit 7'];
+    });
+    const pidFile = path.join(b, 'pid');
+    const r = await rt('run', '--bundle', b, '--pid-file', pidFile, 'conf');
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(7);
+    // the non-root user keeps no effective capabilities (the bounding set is runc's three)
+    expect(r.stdout).toBe('oci-box\n1000\n1000 10\nCapEff:\t0000000000000000\nmasked-end\nro-refused\n');
+    expect(readFileSync(pidFile, 'utf8')).toMatch(/^\d+$/);
+    expect(existsSync(path.join(state.root, 'conf'))).toBe(false);
+  });
+
+  it('run as root gets exactly the configured capabilities', async () => {
+    const b = await makeBundle('caps', (s) => {
+      s.process.capabilities = { bounding: ['CAP_KILL'], effective: ['CAP_KILL'], permitted: ['CAP_KILL'] };
+      s.process.args = ['sh', '-c', 'grep -E "^Cap(Eff|Bnd)" /proc/self/status'];
+    });
+    const r = await rt('run', '--bundle', b, 'caps');
+    expect(r).toMatchObject({ code: 0, stdout: 'CapEff:\t0000000000000020\nCapBnd:\t0000000000000020\n' });
+  });
+
+  it('run applies linux.resources (memory, pids), seccomp and sysctl', async () => {
+    const b = await makeBundle('limits', (s) => {
+      s.root.readonly = false;
+      s.linux.resources.memory = { limit: 64 << 20 };
+      s.linux.resources.pids = { limit: 50 };
+      s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+      s.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+      // v1 or v2: whichever file the container's cgroup view has
+      s.process.args = ['sh', '-c', 'cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory.max 2>/dev/null; cat /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/pids.max 2>/dev/null; mkdir /tmp/x 2>/dev/null || echo mkdir-denied; cat /proc/sys/net/ipv4/ip_forward'];
+    });
+    const r = await rt('run', '--bundle', b, 'limits');
+    expect(r).toMatchObject({ code: 0, stdout: `${64 << 20}\n50\nmkdir-denied\n1\n`, stderr: '' });
+  });
+
+  it('bad input: no config.json, an id in use, an unsupported field; nothing left in --root', async () => {
+    const empty = path.join(bundleDir, 'empty');
+    mkdirSync(empty);
+    const r = await rt('create', '--bundle', empty, 'nocfg');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/config\.json not found/);
+    const b = await makeBundle('dup', (s) => (s.process.args = ['sleep', '30']));
+    ids.push('dup');
+    expect((await rt('create', '--bundle', b, 'dup')).code).toBe(0);
+    expect((await rt('create', '--bundle', b, 'dup')).stderr).toMatch(/container with id exists: dup/);
+    const ns = await makeBundle('nspath', (s) => (s.linux.namespaces = s.linux.namespaces.map((n: any) => (n.type === 'network' ? { ...n, path: '/proc/1/ns/net' } : n))));
+    const j = await rt('--log-format', 'json', 'create', '--bundle', ns, 'nspath');
+    expect(j.code).toBe(1);
+    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/joining the network namespace at \/proc\/1\/ns\/net .*is not supported/) });
+    expect(readdirSync(state.root).filter((n) => !n.startsWith('.'))).toEqual(['dup']);
+    expect((await rt('--systemd-cgroup', 'list')).stderr).toMatch(/--systemd-cgroup is not supported/);
+    expect((await rt('list', '-q')).stdout).toBe('dup\n');
+  });
+
+  it('features is JSON per features.md', async () => {
+    const f = JSON.parse((await rt('features')).stdout);
+    expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
+    expect(f.linux.namespaces).toContain('pid');
+    expect(f.linux.capabilities).toContain('CAP_SYS_ADMIN');
+    expect(f.linux.cgroup.systemd).toBe(false);
+  });
+});

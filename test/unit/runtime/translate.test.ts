@@ -1,0 +1,128 @@
+import { describe, expect, it } from 'vitest';
+import { defaultSpec } from '../../../src/runtime/default-spec.js';
+import { translateBundle, type CgroupFacts } from '../../../src/runtime/translate.js';
+import { encodeRuntimeConfig } from '../../../src/runtime/launch.js';
+
+const cgroup: CgroupFacts = { joinPaths: ['/sys/fs/cgroup/minibox/oci-c1'], viewSpec: 'v2', deviceControl: 'bpf' };
+
+/** The default spec, edited as a test bundle would be. */
+function spec(edit: (s: any) => void = () => undefined): unknown {
+  const s = structuredClone(defaultSpec(false)) as any;
+  s.process.terminal = false;
+  edit(s);
+  return s;
+}
+
+const tr = (raw: unknown) => translateBundle({ id: 'c1', bundle: '/bundles/b', raw, cgroup });
+
+describe('config.json → shim config', () => {
+  it('translates runc\'s default spec: rootfs under the bundle, the process, caps, rlimits, masks', () => {
+    const t = tr(spec());
+    expect(t.rootfs).toBe('/bundles/b/rootfs');
+    expect(t.shim).toMatchObject({
+      id: 'c1',
+      rootfs: '/bundles/b/rootfs',
+      hostname: 'minibox',
+      cwd: '/',
+      args: ['sh'],
+      user: '0:0',
+      readonlyRootfs: true,
+      cgroups: cgroup.joinPaths,
+      netRecords: ['net.mode=none'],
+      process: { rlimits: [{ type: 'RLIMIT_NOFILE', soft: 1024, hard: 1024 }] },
+    });
+    // CAP_AUDIT_WRITE (29), CAP_KILL (5), CAP_NET_BIND_SERVICE (10)
+    expect(t.shim.security?.caps?.effective).toBe('0000000020000420');
+    expect(t.shim.security?.caps?.ambient).toBe('0000000000000000');
+    expect(t.shim.security?.noNewPrivileges).toBe(true);
+    expect(t.shim.security?.maskedPaths).toContain('/proc/kcore');
+    expect(t.shim.security?.readonlyPaths).toContain('/proc/sys');
+    // the standard mounts are the shim's own: none passed on
+    expect(t.shim.mounts).toBeUndefined();
+    // deny-all from the spec, then the default nodes the shim makes in /dev
+    expect(t.shim.deviceFilter?.defaultAllow).toBe(false);
+    expect(t.shim.deviceFilter?.exceptions).toContain('c 1:3 rwm');
+  });
+
+  it('absent capabilities are none (not Docker\'s default set)', () => {
+    const t = tr(spec((s) => delete s.process.capabilities));
+    expect(t.shim.security?.caps?.bounding).toBe('0000000000000000');
+  });
+
+  it('passes user, additionalGids, env, cwd, sysctl, resources and bind/tmpfs mounts', () => {
+    const t = tr(
+      spec((s) => {
+        s.process.user = { uid: 1000, gid: 100, additionalGids: [10, 20] };
+        s.process.env = ['A=1'];
+        s.process.cwd = '/work';
+        s.root = { path: '/abs/root', readonly: false };
+        s.linux.sysctl = { 'net.ipv4.ip_forward': '1' };
+        s.linux.resources = { memory: { limit: 64 << 20 }, pids: { limit: 32 }, cpu: { quota: 50000, period: 100000 } };
+        s.mounts.push({ destination: '/data', type: 'bind', source: 'data', options: ['rbind', 'ro'] });
+        s.mounts.push({ destination: '/scratch', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m', 'strictatime'] });
+        s.mounts.push({ destination: '/dev/shm', type: 'bind', source: '/host/shm', options: ['rbind'] });
+      }),
+    );
+    expect(t.shim.user).toBe('1000:100');
+    expect(t.shim.process?.groupAdd).toEqual(['10', '20']);
+    expect(t.shim.env).toEqual(['A=1']);
+    expect(t.shim.cwd).toBe('/work');
+    expect(t.rootfs).toBe('/abs/root');
+    expect(t.shim.readonlyRootfs).toBeUndefined();
+    expect(t.shim.process?.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
+    expect(t.limits).toEqual({ memory: 64 << 20, pids: 32, cpuQuota: 50000, cpuPeriod: 100000 });
+    expect(t.shim.mounts).toEqual([
+      { type: 'bind', source: '/bundles/b/data', target: '/data', opts: ['ro'], data: [] },
+      { type: 'tmpfs', source: 'tmpfs', target: '/scratch', opts: ['nosuid'], data: ['size=1m'] },
+      { type: 'bind', source: '/host/shm', target: '/dev/shm', opts: [], data: [] },
+    ]);
+  });
+
+  it('no network namespace → the host network', () => {
+    const t = tr(spec((s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'network'))));
+    expect(t.shim.netRecords).toEqual(['net.mode=host']);
+  });
+
+  it('turns an OCI seccomp section into the shim\'s flat rules', () => {
+    const t = tr(
+      spec((s) => {
+        s.linux.seccomp = {
+          defaultAction: 'SCMP_ACT_ALLOW',
+          architectures: ['SCMP_ARCH_X86_64'],
+          syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 13 }],
+        };
+      }),
+    );
+    expect(t.shim.security?.seccomp).toEqual({ defaultAction: 'allow', architectures: ['x86_64'], rules: [{ action: 'errno:13', names: ['mkdir', 'mkdirat'], args: [] }] });
+  });
+
+  it('refuses what the shim cannot honour, by name', () => {
+    const cases: [(s: any) => void, RegExp][] = [
+      [(s) => (s.linux.namespaces[1] = { type: 'network', path: '/run/netns/x' }), /joining the network namespace at \/run\/netns\/x/],
+      [(s) => s.linux.namespaces.push({ type: 'user' }), /a user namespace is not supported/],
+      [(s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'pid')), /sharing the host's pid namespace/],
+      [(s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }), /hooks is not supported/],
+      [(s) => (s.process.terminal = true), /process.terminal true/],
+      [(s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), /linux.uidMappings/],
+      [(s) => s.mounts.push({ destination: '/x', type: 'overlay', source: 'o' }), /a overlay mount at \/x/],
+      [(s) => (s.process.apparmorProfile = 'p'), /process.apparmorProfile/],
+      [(s) => (s.linux.resources.blockIO = { weight: 10 }), /linux.resources.blockIO/],
+      [(s) => (s.process.cwd = 'rel'), /process.cwd: must be absolute/],
+      [(s) => (s.process.args = []), /process.args/],
+    ];
+    for (const [edit, msg] of cases) expect(() => tr(spec(edit))).toThrow(msg);
+  });
+
+  it('names the field of an invalid config.json (minibox\'s own parser)', () => {
+    expect(() => tr(spec((s) => (s.process.args = 'sh')))).toThrow(/process/);
+    expect(() => tr(spec((s) => delete s.root))).toThrow(/root/);
+  });
+
+  it('encodes a plain root: no overlay keys, plainroot=1 and the extras last', () => {
+    const t = tr(spec());
+    const records = encodeRuntimeConfig(t.shim, ['execfifo=/r/c1/exec.fifo']).toString().split('\0');
+    expect(records.some((r) => /^(lower|upper|work)=/.test(r))).toBe(false);
+    expect(records).toContain('rootfs=/bundles/b/rootfs');
+    expect(records.slice(-3)).toEqual(['plainroot=1', 'execfifo=/r/c1/exec.fifo', '']);
+  });
+});

@@ -264,7 +264,12 @@ ensure_busybox() { # engine
     podman)
       $c image exists busybox && return 0
       [ -f "$BUSYBOX_LAYOUT/index.json" ] || die "no busybox image: run ./scripts/setup.sh (it builds $BUSYBOX_LAYOUT)"
-      id=$($c pull -q "oci:$BUSYBOX_LAYOUT" | tail -n 1) || die "podman could not pull oci:$BUSYBOX_LAYOUT"
+      # podman's oci: transport names the image after the path, which must be lowercase
+      # (a checkout under /tmp/ci-AbC123/ is not): pull through a lowercase symlink
+      local alias=/tmp/mbx-podman-$$
+      rm -f "$alias" && ln -s "$BUSYBOX_LAYOUT" "$alias"
+      id=$($c pull -q "oci:$alias" | tail -n 1) || { rm -f "$alias"; die "podman could not pull oci:$BUSYBOX_LAYOUT"; }
+      rm -f "$alias"
       $c untag "$id" && $c tag "$id" localhost/busybox:latest || die "podman could not tag $id as busybox"
       LOADED[$e]=localhost/busybox:latest ;;
     docker)

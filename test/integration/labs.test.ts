@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { spawn, spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
@@ -52,7 +52,13 @@ const env = (): Record<string, string> => ({
 /** podman's copy of an image, made once here (so that the labs do not each load and remove it). */
 function ensurePodmanImage(name: string, layout: string): void {
   if (spawnSync('podman', ['image', 'exists', name]).status === 0) return;
-  const pulled = spawnSync('podman', ['pull', '-q', `oci:${layout}`], { encoding: 'utf8' });
+  // podman's oci: transport names the image after the path, which must then be lowercase:
+  // a checkout under a mktemp parent (CI's /tmp/ci-Whh77W/…) is not, so pull via a symlink
+  const alias = `/tmp/mbx-podman-${process.pid}`;
+  rmSync(alias, { force: true });
+  symlinkSync(layout, alias);
+  const pulled = spawnSync('podman', ['pull', '-q', `oci:${alias}`], { encoding: 'utf8' });
+  rmSync(alias, { force: true });
   if (pulled.status !== 0) throw new Error(`podman pull oci:${layout} failed: ${pulled.stderr}`);
   const id = pulled.stdout.trim().split('\n').pop()!;
   spawnSync('podman', ['untag', id]);

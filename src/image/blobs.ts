@@ -53,24 +53,30 @@ export interface Expect {
   what?: string; // "blob", "layer", "config": named in mismatch errors
 }
 
-/** Stream `source` into `stagingDir`, hashing on the way; a mismatch leaves no file behind. */
-export async function stageBlob(stagingDir: string, source: Readable, expect: Expect = {}): Promise<StagedBlob> {
-  if (expect.digest) digestHex(expect.digest);
-  await fs.mkdir(stagingDir, { recursive: true });
-  const tmp = path.join(stagingDir, `incoming-${randomBytes(8).toString('hex')}`);
+/** A pass-through stream that hashes (sha256) and counts what goes through it; digestHex() once it ended. */
+export function hashingTap(): { stream: Transform; digestHex: () => string; size: () => number } {
   const hash = createHash('sha256');
   let size = 0;
-  const tap = new Transform({
+  let hex: string | undefined;
+  const stream = new Transform({
     transform(chunk: Buffer, _enc, cb) {
       hash.update(chunk);
       size += chunk.length;
       cb(null, chunk);
     },
   });
+  return { stream, digestHex: () => (hex ??= hash.digest('hex')), size: () => size };
+}
+
+/** Stream `source` into `stagingDir`, hashing on the way; a mismatch leaves no file behind. */
+export async function stageBlob(stagingDir: string, source: Readable, expect: Expect = {}): Promise<StagedBlob> {
+  if (expect.digest) digestHex(expect.digest);
+  await fs.mkdir(stagingDir, { recursive: true });
+  const tmp = path.join(stagingDir, `incoming-${randomBytes(8).toString('hex')}`);
+  const tap = hashingTap();
   try {
-    await pipeline(source, tap, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
-    const digest = `sha256:${hash.digest('hex')}`;
-    return await settle(stagingDir, tmp, digest, size, expect);
+    await pipeline(source, tap.stream, createWriteStream(tmp, { flags: 'wx', mode: 0o644 }));
+    return await settle(stagingDir, tmp, `sha256:${tap.digestHex()}`, tap.size(), expect);
   } catch (err) {
     await fs.rm(tmp, { force: true });
     throw err;

@@ -1,17 +1,16 @@
-import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { type Readable, Transform } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
-import { digestHex, sha256Of } from '../oci-format/digest.js';
+import { digestHex } from '../oci-format/digest.js';
 import { MEDIA_TYPES } from '../oci-format/media-types.js';
 import type { PackedLayer } from '../layer/pack.js';
 import type { LayerFs } from '../layer/syscalls.js';
 import { nativeLayerFs } from '../linux/native-layer-fs.js';
-import { commitBlob, hasBlob, removeBlob, stageBlobCopy, type StagedBlob } from './blobs.js';
+import { commitBlob, hasBlob, hashingTap, removeBlob, stageBlobCopy, type StagedBlob } from './blobs.js';
 import { listImageRecords, withImageStoreLock, type LayerRecord } from './index-store.js';
-import { commitSnapshot, hasSnapshot, removeSnapshot, snapshotDir, stageSnapshotFrom, treeSize } from './snapshots.js';
+import { chainIdOf, commitSnapshot, hasSnapshot, removeSnapshot, snapshotDir, stageSnapshotFrom, treeSize } from './snapshots.js';
 import { scratchName } from './tmp-dirs.js';
 
 /**
@@ -28,26 +27,13 @@ import { scratchName } from './tmp-dirs.js';
  * under the lock that every layer is still there, and fails rather than record a hole.
  */
 
-export function chainIdOf(parentChainId: string | undefined, diffId: string): string {
-  return parentChainId === undefined ? diffId : sha256Of(`${parentChainId} ${diffId}`);
-}
-
 /** A read of `file` that hashes what passes; `digest()` once it ended. */
 function hashedRead(file: string): { stream: Readable; digest: () => string; size: () => number } {
-  const hash = createHash('sha256');
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
-  });
+  const tap = hashingTap();
   const src = createReadStream(file, { highWaterMark: 1 << 20 });
-  src.on('error', (err) => tap.destroy(err));
-  src.pipe(tap);
-  let hex: string | undefined;
-  return { stream: tap, digest: () => (hex ??= hash.digest('hex')), size: () => size };
+  src.on('error', (err) => tap.stream.destroy(err));
+  src.pipe(tap.stream);
+  return { stream: tap.stream, digest: tap.digestHex, size: tap.size };
 }
 
 /** Move the packed file into staging (one rename on the store's filesystem, else a verified copy). */

@@ -20,11 +20,13 @@ import { scratchName } from './tmp-dirs.js';
 /** OCI image-spec chainID: ChainID(L0) = DiffID(L0); ChainID(Ln) = sha256(ChainID(Ln-1) + " " + DiffID(Ln)). */
 export function chainIds(diffIds: readonly string[]): string[] {
   const out: string[] = [];
-  for (const diffId of diffIds) {
-    const prev = out[out.length - 1];
-    out.push(prev === undefined ? diffId : sha256Of(`${prev} ${diffId}`));
-  }
+  for (const diffId of diffIds) out.push(chainIdOf(out[out.length - 1], diffId));
   return out;
+}
+
+/** The chainID of a layer on top of `parentChainId` (undefined: the bottom layer). */
+export function chainIdOf(parentChainId: string | undefined, diffId: string): string {
+  return parentChainId === undefined ? diffId : sha256Of(`${parentChainId} ${diffId}`);
 }
 
 export function snapshotDir(paths: StatePaths, chainId: string): string {

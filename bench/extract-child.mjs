@@ -1,6 +1,6 @@
 // One minibox extraction in its own process, so that its peak RSS is its own:
 //   node <bundled child> <layer.tar.gz> <dest dir> [workers]
-// Prints {ms, maxRssKiB, diffId, stats} as one JSON line.
+// Prints {ms, maxRssKiB, diffId, stats, inflatedBy} as one JSON line.
 //
 // bench/extract.mjs bundles this file with <dist>/layer/unpack.js into one minified
 // CommonJS file (bundleChild below), the way the CLI itself ships (scripts/bundle.mjs):
@@ -41,7 +41,7 @@ export async function extractMain(unpackLayer, [tarball, dest, workers]) {
   const options = { fs: stub };
   if (workers !== undefined && workers !== '') options.workers = Number(workers);
   const t0 = performance.now();
-  const { diffId, stats } = await unpackLayer(fs.createReadStream(tarball, { highWaterMark: 256 * 1024 }), 'gzip', dest, options);
+  const { diffId, stats, inflatedBy } = await unpackLayer(fs.createReadStream(tarball, { highWaterMark: 256 * 1024 }), 'gzip', dest, options);
   const ms = performance.now() - t0;
-  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, diffId, stats })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, maxRssKiB: process.resourceUsage().maxRSS, diffId, stats, inflatedBy })}\n`);
 }

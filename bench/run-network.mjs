@@ -75,8 +75,9 @@ export async function run(options = {}) {
         else if (podman) times.podman.push(timed('podman', podmanArgs, process.env));
       }
     }
-    const rows = [{ label: 'minibox run --rm busybox true (bridge)', median_ms: median(times.minibox), runs }];
-    if (podman) rows.push({ label: 'podman --runtime runc run --rm busybox true', median_ms: median(times.podman), runs });
+    const row = (label, xs) => ({ label, median_ms: median(xs), min_ms: Math.min(...xs), max_ms: Math.max(...xs), runs });
+    const rows = [row('minibox run --rm busybox true (bridge)', times.minibox)];
+    if (podman) rows.push(row('podman --runtime runc run --rm busybox true', times.podman));
     const ratio = podman ? rows[0].median_ms / rows[1].median_ms : null;
     return { name, title, config: { runs }, rows, ratio, summary: ratio === null ? podmanProblem : `minibox/podman = ${ratio.toFixed(2)}` };
   } finally {

@@ -2,8 +2,12 @@
 // `npm run bench`: runs every benchmark module bench/*.mjs in name order and prints a
 // report; the same as JSON in bench/results/latest.json (git-ignored).
 //
-//   npm run bench -- [--only extract,pull] [--runs 5] [--big] [--dir DIR]
+//   npm run bench -- [--only extract,pull] [--runs 5] [--quick] [--big] [--dir DIR]
 //                    [--workers ,0,2] [--drop-caches] [--keep-trees] [--dist dist]
+// --quick: 3 runs a case and the small sizes of the scaling cases, so CI proves every case
+// still runs (it fails only when one cannot run, never on a ratio). A full run (neither
+// --quick nor --only) also writes bench/REPORT.md with its charts in bench/charts/, the
+// committed report of the current state; every run writes bench/results/<date>.json.
 // Extraction goes into a fresh loop-mounted ext4 unless --dir names a directory (see
 // bench/scratch-ext4.mjs for why); pull, run and build use their own temp dirs (build's base
 // image comes from images/debian-apache/build.sh's cache, built there once if missing).
@@ -26,7 +30,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const { values } = parseArgs({
   options: {
     only: { type: 'string' },
-    runs: { type: 'string', default: '5' },
+    runs: { type: 'string' },
+    quick: { type: 'boolean', default: false },
     big: { type: 'boolean', default: false },
     dir: { type: 'string', default: 'fresh-ext4' }, // or a directory to extract into as it is
     workers: { type: 'string', default: '' }, // comma list of minibox variants; '' = default
@@ -37,7 +42,7 @@ const { values } = parseArgs({
   },
 });
 if (values.help) {
-  process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 15).join('\n') + '\n');
+  process.stdout.write(fs.readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1, 20).join('\n') + '\n');
   process.exit(0);
 }
 const log = (s) => process.stderr.write(`${s}\n`);
@@ -65,7 +70,8 @@ if (!values.dist) {
 }
 
 const options = {
-  runs: Math.max(1, Number(values.runs)),
+  runs: Math.max(1, Number(values.runs ?? (values.quick ? 3 : 5))),
+  quick: values.quick,
   big: values.big,
   dir: values.dir === 'fresh-ext4' ? values.dir : path.resolve(values.dir),
   dist,
@@ -105,6 +111,12 @@ for (const f of modules) {
 }
 const out = path.join(benchDir, 'results');
 fs.mkdirSync(out, { recursive: true });
-fs.writeFileSync(path.join(out, 'latest.json'), `${JSON.stringify(results, null, 2)}\n`);
+const json = `${JSON.stringify(results, null, 2)}\n`;
+fs.writeFileSync(path.join(out, 'latest.json'), json);
+fs.writeFileSync(path.join(out, `${results.date.replace(/[:.]/g, '-')}.json`), json);
 log(`results: ${path.relative(process.cwd(), path.join(out, 'latest.json'))}`);
+const { allCases, verdictLines, writeReport } = await import('../bench/report/write.mjs');
+const cases = values.quick || only ? allCases(results) : writeReport(results, benchDir);
+console.log(['Goals (issue #18): minibox ÷ reference time, or the value, against each goal', ...verdictLines(cases)].join('\n'));
+if (!values.quick && !only) log('report: bench/REPORT.md, charts in bench/charts/');
 process.exitCode = failed ? 1 : 0;

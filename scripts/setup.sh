@@ -21,11 +21,13 @@ fi
 # mmdebstrap: the Debian image recipes (images/debian-apache, images/mysql) the tests use;
 # mariadb-client: the host's `mysql` client of the lecture's demo (test/integration/mysql.test.ts).
 # curl: the labs' host-side requests to published ports (examples/05-networking).
-PACKAGES=(build-essential make gcc libc6-dev libseccomp-dev ca-certificates iproute2 iptables procps util-linux xz-utils
-  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd mmdebstrap mariadb-client curl)
+# libisal-dev/libisal2 + libssl-dev: native-shim's minibox-inflate (ISA-L gunzip + sha256 of layers).
+PACKAGES=(build-essential make gcc libc6-dev libseccomp-dev ca-certificates iproute2 iptables procps util-linux xz-utils bzip2
+  openssl docker-registry qemu-system-x86 cpio kmod time python3 zstd mmdebstrap mariadb-client curl
+  libisal-dev libisal2 libssl-dev golang-go golang-github-opencontainers-runtime-tools-dev) # the OCI config validator (test/fixtures/oci-validate)
 # Reference tools for `npm run bench` only (not needed by minibox or its tests). runc: podman's
 # runtime here (crun 1.8 refuses this hybrid host; --no-install-recommends leaves both out).
-BENCH_PACKAGES=(skopeo umoci podman runc)
+BENCH_PACKAGES=(skopeo umoci podman runc crun containerd podman-compose)
 missing=()
 for p in "${PACKAGES[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -25,6 +25,7 @@
 #include "monitor/foreground.h"
 #include "net/network.h"
 #include "run/init.h"
+#include "run/oci_direct.h"
 #include "security/seccomp.h"
 
 static int cmd_run(int argc, char **argv)
@@ -46,7 +47,10 @@ static int cmd_run(int argc, char **argv)
     /* Done with it; the container must not inherit it either. */
     close(MB_CONFIG_FD);
     /* Detached: the monitor lives on in a fork of its own (daemon.c). */
-    code = cfg.opts.detach ? daemon_run(&cfg) : foreground_run(&cfg);
+    /* nomonitor (minibox-runtime create): the shim exits, the init stays. */
+    code = cfg.opts.nomonitor ? oci_direct_run(&cfg)
+           : cfg.opts.detach  ? daemon_run(&cfg)
+                              : foreground_run(&cfg);
     config_free(&cfg);
     return code;
 }

@@ -28,6 +28,10 @@ import { defineHistory } from './commands/history.js';
 import { defineAttach } from './commands/attach.js';
 import { definePause, defineUnpause } from './commands/pause.js';
 import { defineCompose } from './commands/compose.js';
+import { EXPLAIN_HELP, takeExplainOption } from './explain-output.js';
+import { defineLab } from './commands/lab.js';
+import { defineExplain } from './commands/explain.js';
+import { commandsFor } from './select-commands.js';
 
 /**
  * The minibox command line: one table of commands. Each command module (commands/<name>.ts)
@@ -77,16 +81,19 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   definePause,
   defineUnpause,
   defineCompose,
+  defineExplain,
+  defineLab,
 ];
 
-function buildProgram(): Command {
+function buildProgram(argv: string[]): Command {
   const program = new Command('minibox')
     .description('A lightweight Linux container runtime: namespaces, overlayfs and cgroups, directly.')
     .version('0.1.0', '-v, --version')
     .showSuggestionAfterError(false)
     .exitOverride()
-    .enablePositionalOptions(); // options after IMAGE belong to the container's command
-  for (const define of COMMANDS) define(program);
+    .enablePositionalOptions() // options after IMAGE belong to the container's command
+    .addHelpText('after', EXPLAIN_HELP);
+  for (const define of commandsFor(argv, COMMANDS)) define(program); // only the invoked one's, see there
   return program;
 }
 
@@ -105,9 +112,16 @@ function oneLine(message: string): string {
 export async function main(argv: string[]): Promise<void> {
   mark('cli: main');
   process.on('exit', () => mark('process exit'));
+  // `minibox logs db | head`: the reader went away; stop quietly as a program killed by
+  // SIGPIPE would (Node ignores the signal and reports EPIPE instead, unhandled a crash)
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code !== 'EPIPE') throw err;
+    process.exit(process.exitCode ?? 0);
+  });
   try {
+    argv = takeExplainOption(argv); // global --explain (explain-output.ts)
     requireRoot(argv);
-    const program = buildProgram();
+    const program = buildProgram(argv);
     mark('cli: built');
     await program.parseAsync(argv);
   } catch (err) {

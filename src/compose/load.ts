@@ -16,7 +16,7 @@ import { pickFiles } from './files.js';
 import { interpolate, InterpolationError, newContext, type InterpolateContext, type Lookup } from './interpolate.js';
 import { mergeService } from './merge.js';
 import type { ComposeProject, NetworkConfig, ServiceConfig, VolumeConfig } from './model.js';
-import { normalizeService } from './normalize.js';
+import { exposeKeys, normalizeService } from './normalize.js';
 import { pickProjectName } from './project-name.js';
 import { validateComposeFile } from './schema.js';
 import { ComposeFileError, dotted, parseYamlFile, type PathSegment, type YamlFile } from './yaml-file.js';
@@ -133,6 +133,7 @@ function load(opts: LoadOptions): ComposeProject {
     resolveEnvironment(svc, lookup, readFile, exists);
     // a service without `networks:` is on the project's default network, as Compose prints it
     svc.networks ??= { default: null };
+    linkDependencies(svc);
   }
 
   // profiles: a service without profiles is always on; '*' turns every profile on
@@ -224,6 +225,15 @@ function resolveEnvironment(svc: ServiceConfig, lookup: Lookup, readFile: (p: st
   svc.environment = env;
 }
 
+/** A link is a dependency too (Compose starts the linked service first): `db:alias` → depends_on db. */
+function linkDependencies(svc: ServiceConfig): void {
+  for (const link of svc.links ?? []) {
+    const target = link.split(':')[0] ?? '';
+    svc.depends_on ??= {};
+    svc.depends_on[target] ??= { condition: 'service_started', required: true };
+  }
+}
+
 function namedResources(project: string, raws: Record<string, Raw>): Record<string, NetworkConfig | VolumeConfig> {
   const out: Record<string, NetworkConfig | VolumeConfig> = {};
   for (const [key, cfg] of Object.entries(raws)) {
@@ -232,6 +242,8 @@ function namedResources(project: string, raws: Record<string, Raw>): Record<stri
     const r: NetworkConfig = { name: given ?? (external ? key : `${project}_${key}`) };
     if (external) r.external = true;
     if (typeof cfg.driver === 'string') r.driver = cfg.driver;
+    const ipam = isRaw(cfg.ipam) && Array.isArray(cfg.ipam.config) ? cfg.ipam.config[0] : undefined;
+    if (isRaw(ipam) && typeof ipam.subnet === 'string') r.subnet = ipam.subnet;
     out[key] = r;
   }
   return out;
@@ -246,6 +258,17 @@ function checkReferences(
   for (const svc of Object.values(services)) {
     if (!svc.image && !svc.build) {
       throw new Error(`service "${svc.name}" has neither an image nor a build context specified: invalid compose project`);
+    }
+    // links first: each also made a depends_on entry (linkDependencies), and a malformed one
+    // should be named as the link it is
+    for (const link of svc.links ?? []) {
+      const [target = '', alias, extra] = link.split(':');
+      if (target === '' || alias === '' || extra !== undefined) throw new Error(`service "${svc.name}": invalid link "${link}": use SERVICE or SERVICE:ALIAS`);
+    }
+    try {
+      exposeKeys(svc.expose ?? []);
+    } catch (err) {
+      throw new Error(`service "${svc.name}": ${describe(err)}`);
     }
     for (const [dep, d] of Object.entries(svc.depends_on ?? {})) {
       if (services[dep]) continue;

@@ -1,7 +1,7 @@
 /**
  * How Compose merges a later file (or an `extends` child) over an earlier definition of the
  * same service: mappings merged by key (environment, labels, build.args, depends_on,
- * networks), ports/expose/tmpfs/env_file appended without duplicates, volumes merged by their
+ * networks), ports/expose/tmpfs/env_file/links appended without duplicates, volumes merged by their
  * target path (the later mount wins), command/entrypoint/healthcheck.test replaced, any
  * other value replaced by the later one. Works on normalised services, so a list in one
  * file and a map in the other merge as Compose merges them.
@@ -51,6 +51,9 @@ export function mergeService(base: ServiceConfig, over: ServiceConfig): ServiceC
         break;
       case 'env_file':
         out.env_file = appendUnique(base.env_file, over.env_file ?? []);
+        break;
+      case 'links':
+        out.links = appendUnique(base.links, over.links ?? []);
         break;
       case 'profiles':
         out.profiles = appendUnique(base.profiles, over.profiles ?? []);

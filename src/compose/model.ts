@@ -71,6 +71,8 @@ export interface ServiceConfig {
   /** Network name (as in the file) → aliases. */
   networks?: Record<string, { aliases?: string[] } | null>;
   depends_on?: Record<string, DependsOn>;
+  /** `service` or `service:alias` (the alias resolves in this service's containers). */
+  links?: string[];
   restart?: string;
   healthcheck?: HealthcheckConfig;
   user?: string;
@@ -82,8 +84,13 @@ export interface ServiceConfig {
   init?: boolean;
   read_only?: boolean;
   container_name?: string;
+  /** mem_limit, or deploy.resources.limits.memory. */
   mem_limit?: string;
+  /** mem_reservation, or deploy.resources.reservations.memory. */
+  mem_reservation?: string;
+  /** cpus, or deploy.resources.limits.cpus. */
   cpus?: string;
+  /** pids_limit, or deploy.resources.limits.pids. */
   pids_limit?: number;
   profiles?: string[];
 }
@@ -93,6 +100,8 @@ export interface NetworkConfig {
   name: string;
   external?: boolean;
   driver?: string;
+  /** ipam.config[0].subnet, when the file gives one. */
+  subnet?: string;
 }
 
 export interface VolumeConfig {

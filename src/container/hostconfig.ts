@@ -3,6 +3,7 @@ import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';
 import { expectObject, optStringArray } from '../util/json.js';
 import { parseHealthSpec, parseRequestedHealthcheck, type HealthSpec } from './health.js';
 import type { ImageHealthcheck } from '../image/config.js';
+import { MiniboxError } from '../util/errors.js';
 
 /**
  * containers/<id>/hostconfig.json: how the container is run, beside what it is (config.json):
@@ -76,12 +77,36 @@ export function storageFlagsOf(mounts?: { volumes: string[]; mounts: string[]; t
   return Object.keys(storage).length ? { storage } : {};
 }
 
+/** What a run asked for, as the record `start` and inspect read (run and run -d alike). */
+export function hostConfigOf(
+  req: { restart?: string; tty?: boolean; interactive: boolean; network?: HostConfig['network']; stopTimeout?: number; mounts?: { volumes: string[]; mounts: string[]; tmpfs: string[] }; volumesFrom?: string[] },
+  stopSignal?: string,
+  health?: HealthSpec,
+  healthcheck?: ImageHealthcheck,
+): HostConfig {
+  const restart = req.restart ?? 'no';
+  if (!validRestartPolicy(restart)) throw new MiniboxError(`invalid restart policy: ${restart}`, 125);
+  return {
+    restart,
+    tty: req.tty === true,
+    interactive: req.interactive,
+    stopSignal: stopSignal || 'SIGTERM',
+    ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}),
+    ...(req.network ? { network: req.network } : {}),
+    ...(health ? { health } : {}),
+    ...(healthcheck ? { healthcheck } : {}),
+    ...storageFlagsOf(req.mounts, req.volumesFrom),
+  };
+}
+
 /**
  * A --rm container is never started again, so its record only serves inspect: written when
  * it says more than the defaults would (keeps `run --rm IMAGE` free of the extra fsync'd write).
  */
 export function saysMoreThanDefaults(hc: HostConfig): boolean {
-  return hc.health !== undefined || hc.healthcheck !== undefined || hc.storage !== undefined || hc.stopTimeout !== undefined || hc.stopSignal !== DEFAULT_HOST_CONFIG.stopSignal;
+  const net = hc.network;
+  const networkSaid = net !== undefined && ((net.network !== undefined && net.network !== 'bridge' && net.network !== 'default') || Object.entries(net).some(([k, v]) => k !== 'network' && (Array.isArray(v) ? v.length > 0 : v !== undefined && v !== false)));
+  return networkSaid || hc.health !== undefined || hc.healthcheck !== undefined || hc.storage !== undefined || hc.stopTimeout !== undefined || hc.stopSignal !== DEFAULT_HOST_CONFIG.stopSignal;
 }
 
 export async function writeHostConfig(dir: string, hc: HostConfig): Promise<void> {

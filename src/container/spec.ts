@@ -195,7 +195,8 @@ export function buildSpec(input: SpecInput): OciSpec {
       ...(input.devices?.nodes.length ? { devices: input.devices.nodes } : {}),
     },
     annotations: {
-      'org.opencontainers.image.ref.name': input.imageRef,
+      // not org.opencontainers.*: the runtime spec reserves that namespace (runtime-tools refuses it)
+      'io.minibox.image.ref': input.imageRef,
       'io.minibox.image.id': input.imageId,
       // overlay lower dirs, bottom → top, so the rootfs can be rebuilt from config.json alone
       [LOWER_ANNOTATION]: input.lowerDirs.join(':'),

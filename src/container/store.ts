@@ -10,6 +10,7 @@ import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { withLock } from '../linux/file-lock.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { MiniboxError } from '../util/errors.js';
+import { trace, traceStep } from '../util/trace-events.js';
 import { generateName, validateName } from './names.js';
 import { listContainerStates, writeContainerState, type ContainerState } from './state.js';
 import type { OciSpec } from './spec.js';
@@ -88,5 +89,8 @@ export async function createContainer(paths: StatePaths, req: NewContainer): Pro
 
 /** Delete a container's record and its writable layer. The rootfs mount lived only in its mount namespace. */
 export async function removeContainerFiles(paths: StatePaths, id: string): Promise<void> {
-  await fs.rm(containerDirs(paths, id).dir, { recursive: true, force: true });
+  // retried: a monitor that was just SIGKILLed may still be writing its last log lines or
+  // exit record into the directory as it goes (ENOTEMPTY mid-rm, seen under load)
+  await fs.rm(containerDirs(paths, id).dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  if (trace.on) traceStep({ step: 'rm -r', target: containerDirs(paths, id).dir, result: 'its config, logs and upper dir (the writable layer) are gone', concept: 'overlay' });
 }

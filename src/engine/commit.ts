@@ -11,6 +11,8 @@ import { lowerDirsOf, userOf, type OciSpec } from '../container/spec.js';
 import { labelsOf } from '../container/labels.js';
 import { INIT_LAYER_FILES } from '../container/init-layer.js';
 import { readHostConfig, type HostConfig } from '../container/hostconfig.js';
+import { processConfigFields } from '../container/inspect-config.js';
+import { parsePortSpec } from '../network/port-specs.js';
 import { parseImageConfig, type ImageConfig, type ImageRuntimeConfig } from '../image/config.js';
 import { parseHistory, readImageConfigJson, type HistoryEntry } from '../image/image-history.js';
 import { discardLayer, storeLayer } from '../image/new-layer.js';
@@ -28,7 +30,10 @@ import { whileFrozen } from './pause.js';
  * container's overlay upper dir is packed into a layer (layer/pack.ts; a running container
  * is frozen meanwhile unless --pause=false), stored above its image's layers, and the new
  * config is the container's — its command, environment, working dir, user, labels, stop
- * signal — with the -c changes applied, the image's history plus one entry (created_by:
+ * signal, the ports -p published, its anonymous -v volumes, its healthcheck, over the
+ * image's (moby daemon/commit.go: the container's Config, which create merged the image's
+ * into, then the changes, then the image's again where the container has none) — with the
+ * -c changes applied on top, the image's history plus one entry (created_by:
  * the container's command, Docker's wording). A container that changed nothing adds an
  * `empty_layer` entry and no layer, as Docker does. The runtime's /etc/hosts, hostname and
  * resolv.conf placeholders are never committed (Docker keeps them in its init layer).
@@ -70,9 +75,30 @@ export function containerConfig(imageSection: JsonObject, image: ImageRuntimeCon
   if (user !== undefined || image.User !== undefined) out.User = user ?? '';
   if (spec.process.cwd !== '/' || image.WorkingDir !== undefined) out.WorkingDir = spec.process.cwd;
   const labels = labelsOf(spec);
-  if (Object.keys(labels).length > 0) out.Labels = labels;
+  // image labels the container does not override stay (daemon/commit.go merge)
+  if (Object.keys(labels).length > 0) out.Labels = { ...(image.Labels ?? {}), ...labels };
   if (hc.stopSignal !== 'SIGTERM' || image.StopSignal !== undefined) out.StopSignal = hc.stopSignal;
+  // what run added to the container's Config (Docker's CLI puts -p's ports in ExposedPorts,
+  // anonymous -v volumes in Volumes, --health-* in Healthcheck; the daemon merged the image's in)
+  const ports = runExposedPorts(hc);
+  if (ports.length > 0) out.ExposedPorts = { ...(image.ExposedPorts ?? {}), ...Object.fromEntries(ports.map((p) => [p, {}])) };
+  const volumes = anonymousVolumes(hc);
+  if (volumes.length > 0) out.Volumes = { ...(image.Volumes ?? {}), ...Object.fromEntries(volumes.map((v) => [v, {}])) };
+  const health = processConfigFields(hc).Healthcheck;
+  if (health !== undefined) out.Healthcheck = health;
   return out;
+}
+
+/** The container ports -p published ("80/tcp"), which Docker's CLI also exposes. */
+function runExposedPorts(hc: HostConfig): string[] {
+  const keys = new Set<string>();
+  for (const raw of hc.network?.publish ?? []) for (const p of parsePortSpec(raw)) keys.add(`${p.containerPort}/${p.proto}`);
+  return [...keys];
+}
+
+/** `-v /path` (no source): the anonymous volumes, which Docker's CLI records in Config.Volumes. */
+function anonymousVolumes(hc: HostConfig): string[] {
+  return (hc.storage?.volumes ?? []).filter((v) => !v.includes(':') && v.startsWith('/')).map((v) => path.posix.normalize(v));
 }
 
 async function packUpper(paths: StatePaths, id: string, lowerDirs: string[], running: boolean, pause: boolean): Promise<PackedLayer> {

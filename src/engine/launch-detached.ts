@@ -3,14 +3,11 @@ import { MiniboxError } from '../util/errors.js';
 import type { ContainerDirs } from '../container/store.js';
 import { writeContainerState, type ContainerState } from '../container/state.js';
 import { clearMonitorFiles, readMonitorRecord } from '../container/exit-record.js';
-import { storageFlagsOf, validRestartPolicy, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
-import type { MountFlags } from '../container/mounts.js';
+import { writeHostConfig, type HostConfig } from '../container/hostconfig.js';
 import { logPath } from '../container/log-file.js';
 import type { ShimConfig } from '../linux/shim.js';
-import type { HealthSpec } from '../container/health.js';
 import type { ContainerCgroup } from '../linux/cgroups/index.js';
 import { processStartTime } from '../linux/proc/liveness.js';
-import type { NetworkFlags } from './network.js';
 import type { ShimLauncher } from './drivers.js';
 
 /**
@@ -19,25 +16,6 @@ import type { ShimLauncher } from './drivers.js';
  * records the monitor's pid (with its start time, so a recycled pid is never taken for it)
  * and goes.
  */
-export function hostConfigOf(
-  req: { restart?: string; tty?: boolean; interactive: boolean; network?: NetworkFlags; stopTimeout?: number; mounts?: MountFlags; volumesFrom?: string[] },
-  stopSignal?: string,
-  health?: HealthSpec,
-): HostConfig {
-  const restart = req.restart ?? 'no';
-  if (!validRestartPolicy(restart)) throw new MiniboxError(`invalid restart policy: ${restart}`, 125);
-  return {
-    restart,
-    tty: req.tty === true,
-    interactive: req.interactive,
-    stopSignal: stopSignal || 'SIGTERM',
-    ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}),
-    ...(req.network ? { network: req.network } : {}),
-    ...(health ? { health } : {}),
-    ...storageFlagsOf(req.mounts, req.volumesFrom),
-  };
-}
-
 /** The file with the oom_kill counter: memory.events (v2) or memory.oom_control (v1). */
 function oomFile(cgroup: ContainerCgroup): string | undefined {
   if (cgroup.kind === 'v2') return cgroup.joinPaths[0] ? path.join(cgroup.joinPaths[0], 'memory.events') : undefined;

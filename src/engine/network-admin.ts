@@ -1,13 +1,14 @@
+import { existsSync } from 'node:fs';
 import { statePaths } from '../util/paths.js';
 import { MiniboxError } from '../util/errors.js';
 import { allSettledOrThrow } from '../util/command.js';
 import { findContainer } from '../container/lookup.js';
 import type { NetworkDriver } from '../linux/network/driver.js';
-import { refreshPeers } from '../network/etc-store.js';
+import { refreshPeers, rewriteHosts } from '../network/etc-store.js';
 import type { PortBinding } from '../network/port-specs.js';
 import { attachmentOf, DEFAULT_NETWORK, type NetworkDef } from '../network/records.js';
 import { checkHostName } from '../network/text-checks.js';
-import { createNetworkDef, listEndpoints, listNetworks, readEndpoint, removeNetworkDef, writeEndpoint } from '../network/store.js';
+import { createNetworkDef, listEndpoints, listNetworks, readEndpoint, removeEndpoint, removeNetworkDef, writeEndpoint } from '../network/store.js';
 import { addEndpoint, dropEndpoints } from './network-attach.js';
 import { networkContext, withNetworkLock, type NetworkContext } from './network-context.js';
 import { filterNetworks, type FilterableNetwork } from './network-filters.js';
@@ -136,6 +137,7 @@ export async function disconnectContainer(netName: string, ref: string, net?: Ne
     c.endpoints = c.endpoints.filter((e) => e !== ep);
     await writeEndpoint(ctx.np, c);
     await dropEndpoints(ctx, [ep]);
+    rewriteHosts(c, await listEndpoints(ctx.np)); // its own view: the peers it left are gone
   });
 }
 
@@ -147,6 +149,13 @@ export async function disconnectContainer(netName: string, ref: string, net?: Ne
 export async function pruneNetworks(net?: NetworkDriver): Promise<string[]> {
   const ctx = contextOf(net);
   return withNetworkLock(ctx, async () => {
+    // endpoint records of containers whose state dir is gone (a state root deleted without
+    // `rm`) hold addresses, keep names in peers' hosts files and keep the chains: drop them
+    for (const c of (await listEndpoints(ctx.np)).filter((x) => !existsSync(x.dir))) {
+      if (c.ports.length > 0) await ctx.driver.unpublishPorts(c.tag);
+      await removeEndpoint(ctx.np, c.id);
+      await refreshPeers(c.endpoints.map((e) => e.network), await listEndpoints(ctx.np));
+    }
     const used = new Set((await listEndpoints(ctx.np)).flatMap((c) => c.endpoints.map((e) => e.network)));
     const idle = (await listNetworks(ctx.np)).filter((d) => !used.has(d.name));
     const removed: string[] = [];

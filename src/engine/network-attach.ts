@@ -56,7 +56,7 @@ export async function connectLocked(ctx: NetworkContext, r: ConnectRequest): Pro
     // the DNAT rules go into the chains the firewall setup makes
     firewall.then(() => (c.ports.length > 0 ? ctx.driver.publishPorts(c.ports, ep.ip, c.tag) : undefined)),
     writeEtcFiles(ctx.paths, r.id, { hostname: r.hostname, hosts: hostsFor(c, everyone), dns: r.plan.dns, hostMode: false }).then((f) => (files = f)),
-    refreshPeers([r.network.name], all),
+    refreshPeers([r.network.name], everyone), // with c: the peers' views must name it
   ]);
   mark('firewall set up');
   return [...bridgeRecords(attachmentOf(ep)), ...etcRecords(files)];

@@ -27,6 +27,7 @@ export interface NetworkFlags {
   dns?: string[];
   addHosts?: string[];
   aliases?: string[]; // --network-alias
+  expose?: string[]; // compose's expose: "80/tcp" keys added to the container's exposed ports
   hostname?: string; // -h: checked here with the others, as it goes into /etc/hosts too
 }
 
@@ -85,7 +86,8 @@ export async function planNetwork(paths: StatePaths, flags: NetworkFlags, image:
   const network = await resolveNetwork(ctx, wanted === 'default' ? DEFAULT_NETWORK : wanted);
   const ports = publishedSpecs(published, flags.publishAll ? exposedPortSpecs(image.ExposedPorts) : []);
   const links = await resolveLinks(ctx, flags.links ?? []);
-  return { ...base, mode: 'bridge', network, ports, exposed: exposedKeys(image.ExposedPorts, ports), links };
+  const exposed = [...new Set([...exposedKeys(image.ExposedPorts, ports), ...(flags.expose ?? [])])];
+  return { ...base, mode: 'bridge', network, ports, exposed, links };
 }
 
 /** Docker's link variables (put before the user's -e, which win). */

@@ -10,7 +10,7 @@ import { buildSpec, type OciSpec } from '../container/spec.js';
 import { createContainer, newContainerId, removeContainerFiles, type ContainerDirs } from '../container/store.js';
 import { readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { parseResources, type ResourceFlags } from '../container/resources.js';
-import { saysMoreThanDefaults, storageFlagsOf, writeHostConfig, type HostConfig } from '../container/hostconfig.js';
+import { hostConfigOf, saysMoreThanDefaults, writeHostConfig } from '../container/hostconfig.js';
 import { checkHealthFlags, requestedHealthcheck, resolveHealth, type HealthFlags } from '../container/health.js';
 import type { ShimConfig, ShimOutput } from '../linux/shim.js';
 import { processStartTime } from '../linux/proc/liveness.js';
@@ -126,14 +126,15 @@ export async function runContainer(req: RunRequest, drivers: EngineDrivers = def
     });
     const stopSignal = req.stopSignal ?? image.config.config.StopSignal;
     if (req.detach) {
-      const { launchDetached, hostConfigOf } = await import('./launch-detached.js');
-      await launchDetached(dirs, state, config, cgroup, { ...hostConfigOf(req, stopSignal, health), ...(healthcheck ? { healthcheck } : {}) }, drivers.shim);
+      const { launchDetached } = await import('./launch-detached.js');
+      await launchDetached(dirs, state, config, cgroup, hostConfigOf(req, stopSignal, health, healthcheck), drivers.shim);
       detached = true;
       req.onDetached?.(id);
       return 0;
     }
     // what `start` needs to run this container again the same way (and inspect shows)
-    const hc: HostConfig = { restart: 'no', tty: req.tty === true, interactive: req.interactive, stopSignal: stopSignal || 'SIGTERM', ...(req.stopTimeout !== undefined ? { stopTimeout: req.stopTimeout } : {}), ...(req.network ? { network: req.network } : {}), ...(health ? { health } : {}), ...(healthcheck ? { healthcheck } : {}), ...storageFlagsOf(req.mounts, req.volumesFrom) };
+    // (a foreground run is never restarted: no monitor outlives it to do so)
+    const hc = hostConfigOf({ ...req, restart: 'no' }, stopSignal, health, healthcheck);
     if (!req.autoRemove || saysMoreThanDefaults(hc)) await writeHostConfig(dirs.dir, hc);
     const waited = await startAndWait(state, dirs, cgroup, config, req.interactive || req.tty === true, drivers.shim, req.output).catch((err: unknown) => {
       setupFailed = err instanceof MiniboxError && err.exitCode === 125;

@@ -4,10 +4,11 @@ import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
-import { unpackLayer, type LayerCompression } from '../layer/unpack.js';
+import type { LayerCompression } from '../layer/unpack.js';
 import { digestHex, sha256Of } from '../oci-format/digest.js';
 import type { LayerFs } from '../layer/syscalls.js';
 import { scratchName } from './tmp-dirs.js';
+import { trace, traceStep } from '../util/trace-events.js';
 
 /**
  * Snapshots: each layer unpacked once into snapshots/<hex of its chainID>/, shared by every
@@ -79,6 +80,8 @@ export async function stageSnapshotFrom(
     // the mode an image's / has.
     ensureStoreDir(paths, paths.snapshots);
     await fs.mkdir(tmpDir, { mode: 0o755 });
+    // loaded here: `run` of an unpacked image never needs zlib, the workers or the unpacker
+    const { unpackLayer } = await import('../layer/unpack.js');
     const result = await unpackLayer(open(), src.compression, tmpDir, src.layerFs ? { fs: src.layerFs } : undefined);
     if (result.diffId !== src.diffId) {
       throw new MiniboxError(`digest mismatch for layer ${src.blobDigest}: uncompressed content is ${result.diffId}, image config says ${src.diffId}`);
@@ -94,6 +97,7 @@ export async function stageSnapshotFrom(
 export async function commitSnapshot(paths: StatePaths, staged: StagedSnapshot): Promise<void> {
   try {
     await fs.rename(staged.tmpDir, snapshotDir(paths, staged.chainId));
+    if (trace.on) traceStep({ step: 'unpack layer', target: snapshotDir(paths, staged.chainId), value: `(${staged.bytes} bytes, diffID checked)`, concept: 'layers' });
   } catch (err) {
     const code = errnoCode(err);
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw err;

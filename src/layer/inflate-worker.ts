@@ -214,6 +214,18 @@ export function wholeFileOf(blob: Readable): string | undefined {
 const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
+ * Call `fail` once a streamed blob cannot end: on its error, and when it is destroyed
+ * without one (a pull giving up on this layer) — then no 'end' comes, and the inflater
+ * (worker or minibox-inflate) would wait for the rest of its input for ever.
+ */
+export function onBlobFailure(blob: Readable, fail: (err: MiniboxError) => void): void {
+  blob.on('error', (err) => fail(new MiniboxError(`reading the layer blob failed: ${describe(err)}`, 125, { cause: err })));
+  blob.on('close', () => {
+    if (!blob.readableEnded) fail(new MiniboxError('reading the layer blob failed: the stream was closed before its end'));
+  });
+}
+
+/**
  * The uncompressed tar of a gzip blob, as an async iterator of Buffers for the tar
  * reader, with release() for the ones it is done with, and the diffID at the end.
  */
@@ -261,7 +273,7 @@ export class InflateWorker implements AsyncIterator<Buffer> {
       this.postInput();
       this.worker.postMessage({ t: 'end' });
     });
-    blob.on('error', (err) => this.fail(new MiniboxError(`reading the layer blob failed: ${describe(err)}`, 125, { cause: err })));
+    onBlobFailure(blob, (err) => this.fail(err));
   }
 
   private feed(chunk: Buffer): void {

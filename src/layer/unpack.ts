@@ -5,6 +5,7 @@ import { type ZlibOptions, createGunzip } from 'node:zlib';
 import { MiniboxError, describe, errnoCode } from '../util/errors.js';
 import { type ExtractOptions, type ExtractStats, extractChunks } from './extract.js';
 import { InflateWorker, inflateInternalsOk, wholeFileOf } from './inflate-worker.js';
+import { type InflaterChoice, NativeInflate, nativeInflaterPath } from './inflate-native.js';
 import { zstdDecompressor } from './zstd.js';
 
 export type LayerCompression = 'gzip' | 'zstd' | 'none';
@@ -81,11 +82,17 @@ export interface UnpackOptions extends ExtractOptions {
   /** Size of the compressed blob in bytes, if known (a file's, or the manifest's). */
   blobSize?: number;
   /**
-   * Inflate and hash on a worker thread (inflate-worker.ts) while this thread parses and
-   * writes. Default: for gzip blobs of unknown size or at least WORKER_MIN_BLOB bytes.
+   * Inflate and hash off this thread while it parses and writes: in minibox-inflate
+   * (inflate-native.ts, ISA-L) where it is built, else on a worker thread with zlib
+   * (inflate-worker.ts). Default: for gzip blobs of unknown size or at least WORKER_MIN_BLOB bytes.
    */
   inflateWorker?: boolean;
+  /** 'zlib' keeps to Node's zlib even where minibox-inflate (ISA-L) is built; default 'auto'. */
+  inflater?: InflaterChoice;
 }
+
+/** Which decoder a layer went through (tests and benchmarks look). */
+export type InflatedBy = 'isal' | 'zlib-worker' | 'zlib' | Exclude<LayerCompression, 'gzip'>;
 
 /**
  * Below this (compressed) size the worker's start-up (~25 ms) costs more than the
@@ -99,16 +106,24 @@ export async function unpackLayer(
   compression: LayerCompression,
   root: string,
   options: UnpackOptions = {},
-): Promise<{ diffId: string; stats: ExtractStats }> {
-  const useWorker =
-    compression === 'gzip' &&
-    (options.inflateWorker ?? (options.blobSize === undefined || options.blobSize >= WORKER_MIN_BLOB)) &&
-    inflateInternalsOk();
+): Promise<{ diffId: string; stats: ExtractStats; inflatedBy: InflatedBy }> {
+  const big = options.blobSize === undefined || options.blobSize >= WORKER_MIN_BLOB;
+  const bin = compression === 'gzip' && (options.inflateWorker ?? big) ? nativeInflaterPath(options.inflater) : undefined;
+  const native = bin === undefined ? undefined : await NativeInflate.start(bin, blob, wholeFileOf(blob));
+  if (native !== undefined) {
+    try {
+      const stats = await extractChunks(native, root, options, (chunk) => native.release(chunk));
+      return { diffId: native.diffId(), stats, inflatedBy: 'isal' };
+    } finally {
+      await native.close();
+    }
+  }
+  const useWorker = compression === 'gzip' && (options.inflateWorker ?? big) && inflateInternalsOk();
   if (useWorker) {
     const inflated = new InflateWorker(blob, wholeFileOf(blob));
     try {
       const stats = await extractChunks(inflated, root, options, (chunk) => inflated.release(chunk));
-      return { diffId: inflated.diffId(), stats };
+      return { diffId: inflated.diffId(), stats, inflatedBy: 'zlib-worker' };
     } finally {
       await inflated.close();
     }
@@ -127,5 +142,5 @@ export async function unpackLayer(
   }
   const hash = createHash('sha256');
   const stats = await extractChunks(hashing(source, hash, compression !== 'none'), root, options);
-  return { diffId: `sha256:${hash.digest('hex')}`, stats };
+  return { diffId: `sha256:${hash.digest('hex')}`, stats, inflatedBy: compression === 'gzip' ? 'zlib' : compression };
 }

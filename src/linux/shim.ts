@@ -7,6 +7,8 @@ import type { Readable, Writable } from 'node:stream';
 import { MiniboxError } from '../util/errors.js';
 import { encodeMountRecords, type ShimMount } from './shim-mounts.js';
 import { encodeProcessRecords, type ShimProcessOptions } from './shim-process.js';
+import { relayShimTrace, traceConfigRecord } from './shim-trace.js';
+import { trace } from '../util/trace-events.js';
 
 /**
  * Starts native-shim's `minibox-shim run` and speaks its protocol:
@@ -242,6 +244,7 @@ export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin
   const terminal = run.tty === true && !run.detach;
   const stdio: Array<'pipe' | 'ignore' | 'inherit'> = [stdin, out, out, 'pipe', 'pipe'];
   if (run.nshold) stdio.push('pipe'); // HOLD_FD
+  const traceFd = trace.on ? stdio.push('pipe') - 1 : -1; // --explain only (shim-trace.ts)
   const child = spawn(bin, [subcommand], { stdio, detached: !terminal });
   if (out === 'pipe' && output) {
     child.stdout?.on('data', output);
@@ -249,13 +252,14 @@ export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin
   }
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
-  configPipe.end(configBytes);
+  configPipe.end(traceFd < 0 ? configBytes : Buffer.concat([configBytes, traceConfigRecord(traceFd)]));
   const holdPipe = run.nshold ? (child.stdio as unknown as Array<Writable | null>)[HOLD_FD] : undefined;
   holdPipe?.on('error', () => undefined);
-  return { child, events: readEvents(child.stdio[4] as Readable), release: () => holdPipe?.destroy() };
+  const traced = traceFd < 0 ? undefined : relayShimTrace((child.stdio as unknown as Readable[])[traceFd] as Readable);
+  return { child, events: readEvents(child.stdio[4] as Readable, traced), release: () => holdPipe?.destroy() };
 }
 
-async function* readEvents(report: Readable): AsyncIterable<ShimEvent> {
+async function* readEvents(report: Readable, traced?: Promise<void>): AsyncIterable<ShimEvent> {
   let buffered = '';
   for await (const chunk of report) {
     buffered += String(chunk);
@@ -263,6 +267,8 @@ async function* readEvents(report: Readable): AsyncIterable<ShimEvent> {
     while ((nl = buffered.indexOf('\n')) !== -1) {
       const ev = parseShimLine(buffered.slice(0, nl));
       buffered = buffered.slice(nl + 1);
+      // --explain: the shim's last trace lines come before what follows its final report
+      if (traced && ev && ev.kind !== 'pid' && ev.kind !== 'monitor') await traced;
       if (ev) yield ev;
     }
   }

@@ -2,6 +2,8 @@ import { Agent as HttpsAgent } from 'node:https';
 import type { Readable } from 'node:stream';
 import fetch, { type Response } from 'node-fetch';
 import { MiniboxError, describe } from '../util/errors.js';
+import { trace } from '../util/trace-events.js';
+import { traceExchange } from './trace-http.js';
 import { Authenticator, type FetchImpl } from './auth.js';
 import type { Credentials } from './credentials.js';
 import { registryError, type ErrorContext } from './errors.js';
@@ -81,7 +83,11 @@ export class Transport {
       this.base = new URL(`${this.allowHttp(host) ? 'http' : 'https'}://${host}/`);
     }
     this.auth = new Authenticator({
-      fetchImpl: (url, init) => this.fetchImpl(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...init.headers }, ...this.tlsFor(url) }),
+      fetchImpl: async (url, init) => {
+        const res = await this.fetchImpl(url, { ...init, headers: { 'User-Agent': USER_AGENT, ...init.headers }, ...this.tlsFor(url) });
+        if (trace.on) traceExchange(init.method ?? 'GET', url, res, 'registry-token');
+        return res;
+      },
       credentials: opts.credentials,
       allowHttp: (h) => this.allowHttp(h),
     });
@@ -131,7 +137,9 @@ export class Transport {
     }
     try {
       const body = typeof req.body === 'function' ? req.body() : req.body;
-      return await this.fetchImpl(url, { method: req.method, headers, body, redirect: 'manual', ...this.tlsFor(url) });
+      const res = await this.fetchImpl(url, { method: req.method, headers, body, redirect: 'manual', ...this.tlsFor(url) });
+      if (trace.on) traceExchange(req.method, url, res);
+      return res;
     } catch (err) {
       if (isTransientNetworkError(err)) throw err;
       throw new MiniboxError(`error contacting ${new URL(url).host}: ${describe(err)}`, 125, { cause: err });

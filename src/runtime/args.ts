@@ -17,14 +17,17 @@ export interface GlobalOptions {
 export interface ParsedCommand {
   global: GlobalOptions;
   command: string;
-  flags: Record<string, string | boolean>;
+  flags: Flags;
   operands: string[];
 }
 
+/** A command's flags: a value, a switch, or every value of a repeatable flag (exec --env). */
+export type Flags = Record<string, string | boolean | string[]>;
+
 export const DEFAULT_ROOT = '/run/minibox-runtime';
 
-/** A flag takes a value (string) or is a switch (boolean). */
-type FlagKinds = Record<string, 'value' | 'switch'>;
+/** A flag takes a value (string), is a switch (boolean), or repeats (string[]). */
+type FlagKinds = Record<string, 'value' | 'switch' | 'multi'>;
 
 const GLOBAL_FLAGS: FlagKinds = {
   root: 'value',
@@ -63,6 +66,54 @@ export const COMMAND_FLAGS: Record<string, FlagKinds> = {
     d: 'switch',
     keep: 'switch',
   },
+  exec: {
+    process: 'value',
+    p: 'value',
+    'pid-file': 'value',
+    detach: 'switch',
+    d: 'switch',
+    'console-socket': 'value',
+    tty: 'switch',
+    t: 'switch',
+    cwd: 'value',
+    env: 'multi',
+    e: 'multi',
+    user: 'value',
+    u: 'value',
+    'additional-gids': 'multi',
+    g: 'multi',
+    cap: 'multi',
+    c: 'multi',
+    'no-new-privs': 'switch',
+    'preserve-fds': 'value',
+    'process-label': 'value',
+    apparmor: 'value',
+    cgroup: 'multi',
+    'ignore-paused': 'switch',
+  },
+  ps: { format: 'value', f: 'value' },
+  pause: {},
+  resume: {},
+  update: {
+    resources: 'value',
+    r: 'value',
+    memory: 'value',
+    'memory-swap': 'value',
+    'memory-reservation': 'value',
+    'kernel-memory': 'value',
+    'kernel-memory-tcp': 'value',
+    'cpu-quota': 'value',
+    'cpu-period': 'value',
+    'cpu-share': 'value',
+    'cpu-rt-period': 'value',
+    'cpu-rt-runtime': 'value',
+    'cpuset-cpus': 'value',
+    'cpuset-mems': 'value',
+    'pids-limit': 'value',
+    'blkio-weight': 'value',
+    'l3-cache-schema': 'value',
+    'mem-bw-schema': 'value',
+  },
   start: {},
   state: {},
   kill: { all: 'switch', a: 'switch' },
@@ -76,6 +127,11 @@ const OPERANDS: Record<string, [number, number]> = {
   spec: [0, 0],
   create: [1, 1],
   run: [1, 1],
+  exec: [1, Infinity],
+  ps: [1, Infinity],
+  pause: [1, 1],
+  resume: [1, 1],
+  update: [1, 1],
   start: [1, 1],
   state: [1, 1],
   kill: [1, 2],
@@ -89,8 +145,8 @@ function usage(msg: string): MiniboxError {
 }
 
 /** Parse flags from argv[i..] until the first operand (or `--`) when stopAtOperand. */
-function parseFlags(argv: string[], start: number, kinds: FlagKinds, where: string, stopAtOperand: boolean): { flags: Record<string, string | boolean>; rest: string[] } {
-  const flags: Record<string, string | boolean> = {};
+function parseFlags(argv: string[], start: number, kinds: FlagKinds, where: string, stopAtOperand: boolean): { flags: Flags; rest: string[] } {
+  const flags: Flags = {};
   const rest: string[] = [];
   let i = start;
   for (; i < argv.length; i++) {
@@ -111,27 +167,33 @@ function parseFlags(argv: string[], start: number, kinds: FlagKinds, where: stri
     if (kind === undefined) throw usage(`flag provided but not defined: -${name}${where ? ` (${where})` : ''}`);
     if (kind === 'switch') {
       flags[name] = eq === -1 ? true : body.slice(eq + 1) !== 'false';
-    } else if (eq !== -1) {
-      flags[name] = body.slice(eq + 1);
+      continue;
+    }
+    let v: string;
+    if (eq !== -1) {
+      v = body.slice(eq + 1);
     } else {
-      const v = argv[i + 1];
-      if (v === undefined) throw usage(`flag needs an argument: --${name}`);
-      flags[name] = v;
+      const next = argv[i + 1];
+      if (next === undefined) throw usage(`flag needs an argument: --${name}`);
+      v = next;
       i++;
     }
+    if (kind === 'multi') flags[name] = [...((flags[name] as string[] | undefined) ?? []), v];
+    else flags[name] = v;
   }
   return { flags, rest };
 }
 
 /** Short aliases to their long names (runc's -b, -a, -f, -q, -d). */
-const ALIASES: Record<string, string> = { b: 'bundle', a: 'all', f: 'force', q: 'quiet', d: 'detach', v: 'version', h: 'help' };
+const ALIASES: Record<string, string> = { b: 'bundle', a: 'all', f: 'force', q: 'quiet', d: 'detach', v: 'version', h: 'help', p: 'process', t: 'tty', e: 'env', u: 'user', g: 'additional-gids', c: 'cap', r: 'resources' };
 
-function unalias(flags: Record<string, string | boolean>, command: string): Record<string, string | boolean> {
-  const out: Record<string, string | boolean> = {};
+function unalias(flags: Flags, command: string): Flags {
+  const out: Flags = {};
   for (const [k, v] of Object.entries(flags)) {
-    // list -f is --format; delete -f is --force
-    const long = command === 'list' && k === 'f' ? 'format' : (ALIASES[k] ?? k);
-    out[long] = v;
+    // list/ps -f is --format; delete -f is --force
+    const long = (command === 'list' || command === 'ps') && k === 'f' ? 'format' : (ALIASES[k] ?? k);
+    const prev = out[long];
+    out[long] = Array.isArray(prev) && Array.isArray(v) ? [...prev, ...v] : v;
   }
   return out;
 }
@@ -158,7 +220,8 @@ export function parseArgs(argv: string[]): ParsedCommand {
   const kinds = COMMAND_FLAGS[command];
   if (!kinds) throw usage(`No help topic for '${command}'`);
   // kill's signal operand may look like a flag only as "-9"? runc takes it positionally: stop at the first operand
-  const c = parseFlags(tail, 0, kinds, command, command === 'kill');
+  // exec: what follows the id is the command, flags and all (runc's, urfave/cli's rule)
+  const c = parseFlags(tail, 0, kinds, command, command === 'kill' || command === 'exec' || command === 'ps');
   let operands = c.rest;
   let flags = unalias(c.flags, command);
   if (command === 'kill' && operands.length > 0) {

@@ -1,12 +1,13 @@
-import { closeSync, constants, existsSync, openSync, readFileSync, rmSync, writeSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { MiniboxError, errnoCode } from '../util/errors.js';
 import { parseSignal, SIGKILL } from '../linux/signals.js';
-import { waitProcessGone } from '../linux/proc/liveness.js';
-import { containerCgroup } from '../linux/cgroups/index.js';
+import { isProcessAlive, waitProcessGone } from '../linux/proc/liveness.js';
+import { containerCgroup, removeCreatedCgroupDirs } from '../linux/cgroups/index.js';
 import { CAPABILITY_NAMES } from '../container/security/capabilities.js';
 import { defaultSpec, OCI_VERSION } from './default-spec.js';
-import { cgroupName } from './launch.js';
+import { cgroupName, recordCgroup } from './store.js';
+import { afterDelete, afterStart, HOOK_KINDS } from './hooks.js';
 import { execFifo, listIds, notExist, readRecord, removeDir, stateOf, statusOf, type OciState, type RuntimeRecord } from './store.js';
 
 /** The commands past create/run (launch.ts): each a small function over the store. */
@@ -22,7 +23,19 @@ function mustRecord(root: string, id: string): RuntimeRecord {
   return rec;
 }
 
-/** start: the held init goes on (native-shim/src/run/oci_start.h): one byte into exec.fifo. */
+/** How long `start` waits for the held init's byte (it writes it as soon as we open). */
+const START_BUDGET_MS = 10_000;
+
+function sleepSync(ms: number): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+}
+
+/**
+ * start: the held init goes on (native-shim/src/run/oci_start.h). It blocks opening exec.fifo
+ * for writing; our open for reading lets it through, and its one byte says it is past the
+ * hold. Non-blocking, checking the init between reads: a container killed while created is
+ * an error, never a hang.
+ */
 export function startCommand(root: string, id: string): void {
   const rec = mustRecord(root, id);
   const status = statusOf(root, rec);
@@ -31,25 +44,39 @@ export function startCommand(root: string, id: string): void {
   const fifo = execFifo(root, id);
   let fd: number;
   try {
-    // non-blocking: ENXIO when no monitor reads it (the container is gone), never a hang
-    fd = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+    fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
-    if (errnoCode(err) === 'ENXIO' || errnoCode(err) === 'ENOENT') throw new MiniboxError('cannot start a container that has stopped', 1);
+    if (errnoCode(err) === 'ENOENT') throw new MiniboxError('cannot start a container that has stopped', 1);
     throw err;
   }
   try {
-    writeSync(fd, '0');
+    const byte = Buffer.alloc(1);
+    const end = Date.now() + START_BUDGET_MS;
+    for (;;) {
+      let n = 0;
+      try {
+        n = readSync(fd, byte, 0, 1, null);
+      } catch (err) {
+        if (errnoCode(err) !== 'EAGAIN') throw err;
+      }
+      if (n === 1) break;
+      if (!isProcessAlive(rec.pid, rec.pidStartTime)) throw new MiniboxError('cannot start a container that has stopped', 1);
+      if (Date.now() > end) throw new MiniboxError(`start: the init of ${id} did not answer on exec.fifo within ${START_BUDGET_MS} ms`, 1);
+      sleepSync(1);
+    }
   } finally {
     closeSync(fd);
   }
   rmSync(fifo, { force: true });
+  afterStart(root, rec);
 }
 
 export function stateCommand(root: string, id: string): OciState {
   return stateOf(root, id);
 }
 
-function cgroupPids(rec: RuntimeRecord): number[] {
+/** The container's processes: every pid in its cgroups (each hierarchy lists them all). */
+export function cgroupPids(rec: RuntimeRecord): number[] {
   const pids = new Set<number>();
   for (const dir of rec.cgroupPaths) {
     try {
@@ -83,8 +110,12 @@ export async function deleteCommand(root: string, id: string, force: boolean): P
   try {
     rec = readRecord(root, id);
   } catch (err) {
-    // runc: delete --force of a container that is not there is no error
-    if (force && err instanceof MiniboxError && /does not exist/.test(err.message)) return;
+    // runc: delete --force of a container that is not there is no error; its cgroup (if a
+    // crash left one) goes all the same
+    if (force && err instanceof MiniboxError && /does not exist/.test(err.message)) {
+      await containerCgroup(cgroupName(id)).remove();
+      return;
+    }
     throw err;
   }
   if (rec) {
@@ -93,6 +124,8 @@ export async function deleteCommand(root: string, id: string, force: boolean): P
     if (status !== 'stopped') {
       for (const pid of cgroupPids(rec)) signalPid(pid, SIGKILL);
       signalPid(rec.pid, SIGKILL);
+      // a frozen task gets its SIGKILL once thawed
+      if (status === 'paused') await recordCgroup(rec).thaw();
       await waitProcessGone(rec.pid, rec.pidStartTime, 10_000);
     }
     // the monitor records the exit and removes the cgroup; wait for it so nothing outlives delete
@@ -100,7 +133,10 @@ export async function deleteCommand(root: string, id: string, force: boolean): P
   } else if (!force) {
     throw new MiniboxError(`cannot delete container ${id} that is not stopped: creating`, 1);
   }
-  await containerCgroup(cgroupName(id)).remove();
+  // a record made with cgroupsPath says which directories were ours; older ones (and none) the default
+  if (rec?.cgroupsPath) await removeCreatedCgroupDirs(rec.cgroupCreated, rec.cgroupPaths);
+  else await containerCgroup(cgroupName(id)).remove();
+  afterDelete(root, rec);
   removeDir(root, id);
 }
 
@@ -128,7 +164,7 @@ export function featuresDocument(): Record<string, unknown> {
   return {
     ociVersionMin: '1.0.0',
     ociVersionMax: OCI_VERSION,
-    hooks: [],
+    hooks: [...HOOK_KINDS],
     mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'bind', 'rbind', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'relatime', 'strictatime', 'noatime'],
     linux: {
       namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],

@@ -1,30 +1,34 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { MiniboxError, errnoCode } from '../util/errors.js';
+import { isObject } from '../util/json.js';
 import { writeFileAtomic } from '../util/atomic.js';
-import { containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
+import { cgroupAt, removeCreatedCgroupDirs, type ContainerCgroup } from '../linux/cgroups/index.js';
 import { encodeShimConfig, spawnShim, type ShimConfig, type ShimEvent } from '../linux/shim.js';
 import { processStartTime } from '../linux/proc/liveness.js';
 import { translateBundle, type Translation } from './translate.js';
+import { runRuntimeHooks, saveHooks } from './hooks.js';
+import { resolveCgroupsPath } from './cgroups-path.js';
 import { claimDir, execFifo, removeDir, writeRecord, type RuntimeRecord } from './store.js';
 
 /**
- * create and run: read the bundle, make the cgroup, hand the shim its config. `create` starts
- * the shim detached with execfifo= (native-shim/src/run/oci_start.h): its monitor stays with
- * the container, whose init is set up and held before the execve until `start`. `run` in the
- * foreground needs no hold. A failure leaves nothing behind: no cgroup, no <root>/<id>.
+ * create and run: read the bundle, make the cgroup, hand the shim its config. `create` is
+ * runc's: no monitor stays (native-shim/src/run/oci_direct.h). The shim sets up and clones the
+ * init, whose stdio is ours as our caller gave it (or, with process.terminal, a pty whose
+ * master goes to --console-socket); the init waits on exec.fifo for `start` and the shim
+ * exits, so the init is re-parented to our caller (conmon, containerd's shim: subreapers),
+ * which reaps it. `run` in the foreground keeps the shim as its monitor (it relays and
+ * returns the exit code). A failure leaves nothing behind: no cgroup, no <root>/<id>.
  */
 export interface CreateOptions {
   root: string;
   id: string;
   bundle: string;
   pidFile?: string;
+  consoleSocket?: string;
 }
 
-/** The cgroup's per-container name: apart from minibox's own containers (same /minibox parent). */
-export function cgroupName(id: string): string {
-  return `oci-${id}`;
-}
+export { cgroupName } from './store.js';
 
 function readBundle(bundle: string): unknown {
   const file = path.join(bundle, 'config.json');
@@ -54,12 +58,25 @@ export function encodeRuntimeConfig(c: ShimConfig, extra: string[]): Buffer {
 interface Prepared {
   dir: string;
   t: Translation;
-  cgroup: ContainerCgroup;
+  cgroup: ContainerCgroup & { readonly createdDirs: string[] };
+  cgroupsPath: string; // linux.cgroupsPath, resolved (cgroups-path.ts)
+  terminal: boolean; // process.terminal
 }
 
-async function prepare(o: CreateOptions): Promise<Prepared> {
+/** runc's pairing of process.terminal and --console-socket, checked before anything is made. */
+function checkTerminal(raw: unknown, o: CreateOptions, detached: boolean): boolean {
+  const proc = isObject(raw) && isObject(raw.process) ? raw.process : {};
+  const terminal = proc.terminal === true;
+  if (detached && terminal && !o.consoleSocket) throw new MiniboxError('cannot allocate tty if minibox-runtime will detach without setting console socket', 1);
+  if (o.consoleSocket && (!terminal || !detached)) throw new MiniboxError('cannot use console socket if minibox-runtime will not detach or allocate tty', 1);
+  return terminal;
+}
+
+async function prepare(o: CreateOptions, detached: boolean): Promise<Prepared> {
   const raw = readBundle(o.bundle);
-  const cgroup = containerCgroup(cgroupName(o.id));
+  const terminal = checkTerminal(raw, o, detached);
+  const cgroupsPath = resolveCgroupsPath(raw, o.id);
+  const cgroup = cgroupAt(cgroupsPath);
   // translated before anything is made: a bad config.json leaves nothing behind
   const t = translateBundle({ id: o.id, bundle: o.bundle, raw, cgroup, seccompCacheDir: path.join(o.root, '.seccomp') });
   const dir = claimDir(o.root, o.id);
@@ -68,11 +85,16 @@ async function prepare(o: CreateOptions): Promise<Prepared> {
     cgroup.apply(t.limits);
     if (cgroup.deviceControl === 'v1') cgroup.applyDevices(t.deviceRules);
   } catch (err) {
-    await cgroup.remove().catch(() => undefined);
+    await removeCgroup(cgroup);
     removeDir(o.root, o.id);
     throw err;
   }
-  return { dir, t, cgroup };
+  return { dir, t, cgroup, cgroupsPath, terminal };
+}
+
+/** Only what create() made goes: a cgroupsPath's parents that were there stay, as does a leaf given ready-made. */
+function removeCgroup(cgroup: Prepared['cgroup']): Promise<void> {
+  return removeCreatedCgroupDirs(cgroup.createdDirs, cgroup.joinPaths).catch(() => undefined);
 }
 
 async function collect(events: AsyncIterable<ShimEvent>, onPid?: (pid: number) => Promise<void>): Promise<{ pid: number; monitor: number; exit?: number; error?: MiniboxError }> {
@@ -99,26 +121,32 @@ function recordOf(o: CreateOptions, p: Prepared, pid: number, monitorPid: number
     created: new Date().toISOString(),
     annotations: p.t.annotations,
     cgroupPaths: p.cgroup.joinPaths,
+    cgroupsPath: p.cgroupsPath,
+    cgroupCreated: p.cgroup.createdDirs,
   };
 }
 
 async function undo(o: CreateOptions, p: Prepared): Promise<void> {
-  await p.cgroup.remove().catch(() => undefined);
+  await removeCgroup(p.cgroup);
   removeDir(o.root, o.id);
 }
 
 export async function createContainer(o: CreateOptions): Promise<void> {
-  const p = await prepare(o);
-  const extra = ['detach=1', `statedir=${p.dir}`, `log=${path.join(p.dir, 'log.json')}`, 'restart=no', `execfifo=${execFifo(o.root, o.id)}`];
+  const p = await prepare(o, true);
+  const extra = ['nomonitor=1', `execfifo=${execFifo(o.root, o.id)}`];
+  if (p.terminal) extra.push('tty=1', `consolesocket=${path.resolve(o.consoleSocket!)}`);
   let r;
   try {
-    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, extra), 'ignore', { detach: true });
+    // our stdio is the container's: the shim gets it as it is (and passes it on)
+    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...extra]), 'inherit', {});
+    const exited = new Promise<number>((resolve) => shim.child.on('exit', (code) => resolve(code ?? 1)));
     r = await collect(shim.events);
+    if ((await exited) !== 0) r.error ??= new MiniboxError('the shim failed to create the container', 1);
   } catch (err) {
     await undo(o, p);
     throw err;
   }
-  if (r.error || !r.pid || !r.monitor) {
+  if (r.error || !r.pid) {
     if (r.pid) {
       try {
         process.kill(r.pid, 'SIGKILL');
@@ -127,27 +155,31 @@ export async function createContainer(o: CreateOptions): Promise<void> {
       }
     }
     await undo(o, p);
-    throw r.error ?? new MiniboxError('the container monitor did not start', 1);
+    throw r.error ?? new MiniboxError('the container init did not start', 1);
   }
-  await writeRecord(o.root, recordOf(o, p, r.pid, r.monitor));
+  await writeRecord(o.root, recordOf(o, p, r.pid, 0));
+  saveHooks(p.dir, p.t.hooks);
   if (o.pidFile) await writeFileAtomic(path.resolve(o.pidFile), String(r.pid));
 }
 
 /** run in the foreground: the shim relays the output; resolves with the container's exit code. */
 export async function runForeground(o: CreateOptions, keep: boolean): Promise<number> {
-  const p = await prepare(o);
+  const p = await prepare(o, false);
   let r;
   try {
-    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, []), 'ignore', {});
+    // with a terminal the shim relays a pty of the container's to our own (tty=1)
+    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...(p.terminal ? ['tty=1', 'stdin=1'] : [])]), p.terminal ? 'inherit' : 'ignore', { tty: p.terminal });
     r = await collect(shim.events, async (pid) => {
       await writeRecord(o.root, recordOf(o, p, pid, 0));
       if (o.pidFile) await writeFileAtomic(path.resolve(o.pidFile), String(pid));
+      runRuntimeHooks('poststart', p.t.hooks, { id: o.id, bundle: o.bundle, annotations: p.t.annotations }, pid, 'running');
     });
   } catch (err) {
     await undo(o, p);
     throw err;
   }
-  await p.cgroup.remove().catch(() => undefined);
+  await removeCgroup(p.cgroup);
+  if (r.pid) runRuntimeHooks('poststop', p.t.hooks, { id: o.id, bundle: o.bundle, annotations: p.t.annotations }, 0, 'stopped');
   if (!keep || r.error) removeDir(o.root, o.id);
   if (r.error) throw r.error;
   return r.exit ?? 1;

@@ -12,7 +12,26 @@ import { OCI_VERSION } from './default-spec.js';
 export const VERSION = '0.1.0';
 
 const USAGE = `usage: minibox-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND
-commands: spec create start state kill delete run list features`;
+commands: spec create start state kill delete run exec ps pause resume update list features`;
+
+/** --preserve-fds: only 0 (the shim's own fds 3 and 4 sit where the preserved ones would go). */
+function checkPreserveFds(v: unknown): void {
+  if (v === undefined || v === '0') return;
+  if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new MiniboxError(`invalid --preserve-fds ${String(v)}: expected a number`, 1);
+  throw new MiniboxError(`--preserve-fds ${v} is not supported by minibox-runtime (only 0)`, 1);
+}
+
+/** --debug: the command line into --log (what runc's callers read when a command fails). */
+function logDebug(g: GlobalOptions, argv: string[]): void {
+  if (!g.debug || !g.log) return;
+  const msg = `minibox-runtime ${argv.join(' ')}`;
+  const line = g.logFormat === 'json' ? JSON.stringify({ level: 'debug', msg, time: new Date().toISOString() }) : `time="${new Date().toISOString()}" level=debug msg="${msg.replace(/"/g, '\\"')}"`;
+  try {
+    appendFileSync(g.log, `${line}\n`);
+  } catch {
+    // the command runs without its debug line
+  }
+}
 
 function logError(g: GlobalOptions | undefined, message: string): void {
   const json = JSON.stringify({ level: 'error', msg: message, time: new Date().toISOString() });
@@ -28,6 +47,7 @@ function logError(g: GlobalOptions | undefined, message: string): void {
 
 async function dispatch(argv: string[]): Promise<number> {
   const { global: g, command, flags, operands } = parseArgs(argv);
+  logDebug(g, argv);
   if (g.version) {
     process.stdout.write(`minibox-runtime version ${VERSION}\nspec: ${OCI_VERSION}\n`);
     return 0;
@@ -46,10 +66,15 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     case 'create':
     case 'run': {
-      if (typeof flags['console-socket'] === 'string') throw new MiniboxError('--console-socket is not supported yet (process.terminal must be false)', 1);
-      if (typeof flags['preserve-fds'] === 'string' && flags['preserve-fds'] !== '0') throw new MiniboxError('--preserve-fds is not supported yet', 1);
+      checkPreserveFds(flags['preserve-fds']);
       const { createContainer, runForeground } = await import('./launch.js');
-      const opts = { root, id, bundle, ...(typeof flags['pid-file'] === 'string' ? { pidFile: flags['pid-file'] } : {}) };
+      const opts = {
+        root,
+        id,
+        bundle,
+        ...(typeof flags['pid-file'] === 'string' ? { pidFile: flags['pid-file'] } : {}),
+        ...(typeof flags['console-socket'] === 'string' ? { consoleSocket: flags['console-socket'] } : {}),
+      };
       if (command === 'create') {
         await createContainer(opts);
         return 0;
@@ -63,6 +88,43 @@ async function dispatch(argv: string[]): Promise<number> {
     }
     case 'start':
       c.startCommand(root, id);
+      return 0;
+    case 'exec': {
+      checkPreserveFds(flags['preserve-fds']);
+      const { execCommand } = await import('./exec.js');
+      const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
+      const list = (k: string) => (Array.isArray(flags[k]) ? (flags[k] as string[]) : []);
+      return execCommand({
+        root,
+        id,
+        args: operands.slice(1),
+        detach: flags.detach === true,
+        tty: flags.tty === true,
+        env: list('env'),
+        additionalGids: list('additional-gids'),
+        caps: list('cap'),
+        noNewPrivs: flags['no-new-privs'] === true,
+        ignorePaused: flags['ignore-paused'] === true,
+        ...(str('process') ? { processFile: str('process')! } : {}),
+        ...(str('pid-file') ? { pidFile: str('pid-file')! } : {}),
+        ...(str('console-socket') ? { consoleSocket: str('console-socket')! } : {}),
+        ...(str('cwd') ? { cwd: str('cwd')! } : {}),
+        ...(str('user') ? { user: str('user')! } : {}),
+      });
+    }
+    case 'ps': {
+      const m = await import('./manage.js');
+      process.stdout.write(m.psCommand(root, id, typeof flags.format === 'string' ? flags.format : 'table', operands.slice(1)));
+      return 0;
+    }
+    case 'pause':
+      await (await import('./manage.js')).pauseCommand(root, id);
+      return 0;
+    case 'resume':
+      await (await import('./manage.js')).resumeCommand(root, id);
+      return 0;
+    case 'update':
+      (await import('./manage.js')).updateCommand(root, id, flags);
       return 0;
     case 'state':
       process.stdout.write(`${JSON.stringify(c.stateCommand(root, id), null, '  ')}\n`);

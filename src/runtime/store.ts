@@ -4,6 +4,7 @@ import { MiniboxError, errnoCode } from '../util/errors.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { expectObject, optNumber, optString, reqString } from '../util/json.js';
 import { isProcessAlive } from '../linux/proc/liveness.js';
+import { cgroupAt, containerCgroup, type ContainerCgroup } from '../linux/cgroups/index.js';
 import { OCI_VERSION } from './default-spec.js';
 
 /**
@@ -13,7 +14,12 @@ import { OCI_VERSION } from './default-spec.js';
  * it is read from the init's liveness and the fifo each time, so a crash cannot leave a
  * stale "running" behind.
  */
-export type OciStatus = 'creating' | 'created' | 'running' | 'stopped';
+export type OciStatus = 'creating' | 'created' | 'running' | 'paused' | 'stopped';
+
+/** The cgroup's per-container name: apart from minibox's own containers (same /minibox parent). */
+export function cgroupName(id: string): string {
+  return `oci-${id}`;
+}
 
 export interface RuntimeRecord {
   id: string;
@@ -25,6 +31,8 @@ export interface RuntimeRecord {
   created: string; // RFC 3339
   annotations: Record<string, string>;
   cgroupPaths: string[];
+  cgroupsPath?: string; // linux.cgroupsPath as resolved (cgroups-path.ts); absent in older records
+  cgroupCreated: string[]; // the cgroup directories create made (delete removes only these)
 }
 
 /** What `state` prints (runtime.md "State"). */
@@ -84,6 +92,8 @@ export function parseRecord(json: unknown): RuntimeRecord {
     created: reqString(o, 'created', what),
     annotations: Object.fromEntries(Object.entries(ann).filter(([, v]) => typeof v === 'string')) as Record<string, string>,
     cgroupPaths: Array.isArray(o.cgroupPaths) ? o.cgroupPaths.filter((p): p is string => typeof p === 'string') : [],
+    ...(typeof o.cgroupsPath === 'string' && o.cgroupsPath !== '' ? { cgroupsPath: o.cgroupsPath } : {}),
+    cgroupCreated: Array.isArray(o.cgroupCreated) ? o.cgroupCreated.filter((p): p is string => typeof p === 'string') : [],
   };
 }
 
@@ -103,7 +113,14 @@ export function readRecord(root: string, id: string): RuntimeRecord | undefined 
 
 export function statusOf(root: string, rec: RuntimeRecord): OciStatus {
   if (!isProcessAlive(rec.pid, rec.pidStartTime)) return 'stopped';
-  return existsSync(execFifo(root, rec.id)) ? 'created' : 'running';
+  if (existsSync(execFifo(root, rec.id))) return 'created';
+  // runc's `paused` (pause/resume): the freezer, read from the kernel each time
+  return recordCgroup(rec).freezerState() === 'thawed' ? 'running' : 'paused';
+}
+
+/** The cgroup a record's container lives in: its cgroupsPath, or (older records) minibox/oci-<id>. */
+export function recordCgroup(rec: RuntimeRecord): ContainerCgroup {
+  return rec.cgroupsPath ? cgroupAt(rec.cgroupsPath) : containerCgroup(cgroupName(rec.id));
 }
 
 export function stateOf(root: string, id: string): OciState {

@@ -1,11 +1,11 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
-import { REPO } from './minibox.js';
+import { MINIBOX_BIN, REPO } from './minibox.js';
 
 /**
  * The labs of examples/ as the tests see them. Each lab's `steps` file is read here on its
- * own (the format of examples/README.md, which examples/run-lab.sh reads too), so that the
+ * own (the format of examples/README.md, which `minibox lab` reads too), so that the
  * test checks the runner's verdicts against the file instead of trusting them: every step
  * the file has must have a result, and every output must match the step's `expect:` lines.
  */
@@ -127,11 +127,21 @@ export interface LabRun {
   ms: number;
 }
 
-/** examples/run-lab.sh with these arguments and environment, output collected. */
+/** examples/run-lab.sh (the wrapper of `minibox lab`) with these arguments and environment, output collected. */
 export function runLabScript(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<LabRun> {
+  return runCollected('bash', [RUN_LAB, ...args], env, timeoutMs);
+}
+
+/** `minibox lab …` itself, from another directory than the checkout (`/`), as a student may run it. */
+export function runMiniboxLab(args: string[], env: Record<string, string>, timeoutMs = 300_000): Promise<LabRun> {
+  // `--`: Node would otherwise read options meant for minibox
+  return runCollected(process.execPath, ['--', MINIBOX_BIN, 'lab', ...args], env, timeoutMs, '/');
+}
+
+function runCollected(cmd: string, args: string[], env: Record<string, string>, timeoutMs: number, cwd?: string): Promise<LabRun> {
   const start = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', [RUN_LAB, ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], ...(cwd ? { cwd } : {}) });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));

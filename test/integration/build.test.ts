@@ -141,7 +141,7 @@ describe('minibox build', () => {
 
     const nocache = ok(await build(ctx, '--no-cache', '-t', 'cached:1'));
     expect(nocache.stdout).not.toContain('Using cache');
-    expect(nocache.stdout.match(/Running in/g)).toHaveLength(2);
+    expect(nocache.stdout.match(/Running in/g)).toHaveLength(4); // the two RUNs, and ENV and CMD's committed (nop) containers
   });
 
   it("rmi of a built image deletes its untagged intermediates too, but not a parent another built image still has", async () => {
@@ -266,6 +266,96 @@ describe('minibox build', () => {
     ok(await build(ctx, '-t', 'addtar:1'));
     expect(await run('addtar:1')).toBe('in the tar\n');
   });
+  it('ADD unpacks local bzip2 and xz tars, told by their magic bytes, not their names', async () => {
+    put('src/b.txt', 'from bzip2\n');
+    put('src/x.txt', 'from xz\n');
+    execFileSync('tar', ['cjf', path.join(ctx, 'x.tar.bz2'), '-C', path.join(ctx, 'src'), 'b.txt']);
+    execFileSync('tar', ['cJf', path.join(ctx, 'x.tar.xz'), '-C', path.join(ctx, 'src'), 'x.txt']);
+    execFileSync('tar', ['cJf', path.join(ctx, 'no-suffix'), '-C', path.join(ctx, 'src'), 'b.txt']);
+    put('Dockerfile', 'FROM busybox\nADD x.tar.bz2 /dst/\nADD x.tar.xz /dst/\nADD no-suffix /other\n');
+    ok(await build(ctx, '-t', 'addtars:1'));
+    expect(await run('addtars:1', 'sh', '-c', 'cat /dst/b.txt /dst/x.txt /other/b.txt; ls /dst')).toBe('from bzip2\nfrom xz\nfrom bzip2\nb.txt\nx.txt\n');
+
+    // a corrupt archive: one line naming it, exit 1, the store as it was
+    const good = fs.readFileSync(path.join(ctx, 'x.tar.xz'));
+    fs.writeFileSync(path.join(ctx, 'x.tar.xz'), good.subarray(0, good.length - 40));
+    put('Dockerfile', 'FROM busybox\nADD x.tar.xz /dst/\n');
+    const before = storeListing();
+    const r = await build(ctx, '-t', 'badtar:1');
+    expect(r.code).toBe(1);
+    expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^minibox: xz archive x\.tar\.xz is truncated or corrupt: /)]);
+    expect(storeListing()).toEqual(before);
+    const tmp = path.join(root, 'tmp');
+    expect(fs.existsSync(tmp) ? fs.readdirSync(tmp).filter((n) => n.startsWith('build-')) : []).toEqual([]);
+  });
+
+  it('metadata-only steps print the intermediate container of Docker\'s classic builder; cached ones print Using cache', async () => {
+    put('Dockerfile', 'FROM busybox\nENV NOPS=1\nLABEL nops=v\nEXPOSE 8123\nCMD ["nops"]\n'); // steps no other test caches
+    const r = ok(await build(ctx, '-t', 'nops:1'));
+    const ids: string[] = [];
+    for (const ins of ['ENV NOPS=1', 'LABEL nops=v', 'EXPOSE 8123', 'CMD ["nops"]']) {
+      const esc = ins.replace(/[[\]"]/g, '\\$&');
+      const m = new RegExp(`: ${esc}\n ---> Running in ([0-9a-f]{12})\n ---> Removed intermediate container \\1\n ---> [0-9a-f]{12}\n`).exec(r.stdout);
+      expect(m, `${ins} in:\n${r.stdout}`).not.toBeNull();
+      ids.push(m![1]!);
+    }
+    expect(new Set(ids).size).toBe(4); // each step its own id
+    expect(containerCount()).toBe(0);
+    // history: each step with its size (metadata steps 0B, as Docker's)
+    const history = ok(await mb(['history', '--format', '{{.Size}}|{{.CreatedBy}}', '--no-trunc', 'nops:1'])).stdout.split('\n');
+    expect(history.slice(0, 4)).toEqual(['0B|/bin/sh -c #(nop)  CMD ["nops"]', '0B|/bin/sh -c #(nop)  EXPOSE 8123', '0B|/bin/sh -c #(nop)  LABEL nops=v', '0B|/bin/sh -c #(nop)  ENV NOPS=1']);
+    expect(history[4]).toMatch(/^\d+(\.\d+)?[kM]B\|/); // busybox's own layer
+    const again = ok(await build(ctx, '-t', 'nops:1'));
+    expect(again.stdout).not.toContain('Running in');
+    expect(again.stdout.match(/ ---> Using cache\n ---> [0-9a-f]{12}\n/g)).toHaveLength(4);
+  });
+
+  it('-f names the Dockerfile; SHELL and the exec form of RUN; COPY --from an image; --pull asks the registry even for a local base', async () => {
+    put('build/Other.dockerfile', [
+      'FROM busybox',
+      'SHELL ["/bin/sh", "-c", "-e"]',
+      'RUN echo "shell $0" > /shell.txt', // $0 of `sh -c -e CMD` is sh's own name
+      'RUN ["/bin/sh", "-c", "echo exec-form > /exec.txt"]',
+      'COPY --from=busybox /bin/busybox /copied-busybox',
+      '',
+    ].join('\n'));
+    const r = ok(await build(ctx, '-f', path.join(ctx, 'build', 'Other.dockerfile'), '-t', 'otherfile:1'));
+    expect(r.stdout).toContain('Step 2/5 : SHELL ["/bin/sh", "-c", "-e"]');
+    expect(await run('otherfile:1', 'sh', '-c', 'cat /exec.txt; test -x /copied-busybox && echo copied; grep -c shell /shell.txt')).toBe('exec-form\ncopied\n1\n');
+    const history = ok(await mb(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'otherfile:1'])).stdout;
+    expect(history).toContain('/bin/sh -c -e echo "shell $0" > /shell.txt');
+    expect(history).toContain('/bin/sh -c echo exec-form > /exec.txt');
+
+    // a base only in the store under a registry's name: found without --pull, asked for with it
+    ok(await mb(['tag', 'busybox', '127.0.0.1:1/local/bb:1']));
+    put('Dockerfile', 'FROM 127.0.0.1:1/local/bb:1\nLABEL pulled=no\n');
+    ok(await build(ctx));
+    const pulled = await build(ctx, '--pull');
+    expect([pulled.code, pulled.stderr.trim()]).toEqual([1, 'minibox: error contacting 127.0.0.1:1: connection refused']);
+  });
+
+  it("a RUN's cache key holds the build args in scope: another --build-arg value runs it again", async () => {
+    put('Dockerfile', 'FROM busybox\nARG CACHEARG=a\nRUN echo "arg is $CACHEARG"\n');
+    const steps = (r: Result) => r.stdout.split(/^Step /m).slice(1).map((st) => st.includes('Using cache'));
+    expect(ok(await build(ctx, '--build-arg', 'CACHEARG=one')).stdout).toContain('arg is one\n');
+    expect(steps(ok(await build(ctx, '--build-arg', 'CACHEARG=one')))).toEqual([false, true, true]);
+    const other = ok(await build(ctx, '--build-arg', 'CACHEARG=two'));
+    expect(steps(other)).toEqual([false, true, false]);
+    expect(other.stdout).toContain('arg is two\n');
+  });
+
+  it('--force-rm removes the container of a failing RUN that --rm=false would keep', async () => {
+    put('Dockerfile', 'FROM busybox\nRUN echo forced > /f; exit 4\n');
+    const kept = await build(ctx, '--rm=false');
+    expect(kept.code).toBe(1);
+    expect(containerCount()).toBe(1);
+    ok(await mb(['rm', '-f', ...ok(await mb(['ps', '-aq'])).stdout.split('\n').filter(Boolean)]));
+    const forced = await build(ctx, '--rm=false', '--force-rm');
+    expect(forced.code).toBe(1);
+    expect(forced.stdout).toContain(' ---> Running in ');
+    expect(containerCount()).toBe(0);
+  });
+
   it("-q keeps RUN's output back; a failing -q build shows all of it on stderr, as Docker does", async () => {
     put('Dockerfile', 'FROM busybox\nRUN echo run-says-hi; echo run-err >&2\n');
     const q = ok(await build(ctx, '-q'));

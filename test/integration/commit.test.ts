@@ -60,6 +60,30 @@ describe('commit', () => {
     expect(inspect.stdout).not.toBe('\n'); // the runtime's own HOSTNAME, not the first container's
   });
 
+  it("carries the container's Config as Docker's commit does: -p ports, -v volumes, --health-*, user, labels, stop signal; -c on top", async () => {
+    // -p is recorded with --network none too (nothing is published): the test needs no bridge
+    const created = await mb('run', '--name', 'c3', '--network', 'none', '-p', '18080:80', '-v', '/data', '--health-cmd', 'true', '--health-interval', '5s',
+      '-u', 'nobody', '-w', '/tmp', '-e', 'A=1', '-l', 'team=x', '--stop-signal', 'SIGINT', 'busybox', 'true');
+    expect(created.code, created.stderr).toBe(0);
+    const commit = await mb('commit', '-c', 'EXPOSE 22', '-c', 'LABEL extra=y', 'c3', 'withconfig');
+    expect(commit.stdout, commit.stderr).toMatch(ID);
+    const inspect = await mb('image', 'inspect', '--format', '{{json .Config}}', 'withconfig');
+    const cfg = JSON.parse(inspect.stdout) as Record<string, unknown>;
+    expect(cfg).toMatchObject({
+      ExposedPorts: { '80/tcp': {}, '22/tcp': {} },
+      Volumes: { '/data': {} },
+      Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 5_000_000_000 },
+      User: 'nobody',
+      WorkingDir: '/tmp',
+      Labels: { team: 'x', extra: 'y' },
+      StopSignal: 'SIGINT',
+      Cmd: ['true'],
+    });
+    expect(cfg['Env']).toContain('A=1');
+    // a container of the committed image gets them without the flags
+    expect((await mb('run', '--rm', 'withconfig', 'sh', '-c', 'id -u; echo $A; pwd')).stdout).toBe('65534\n1\n/tmp\n');
+  });
+
   it('history shows the commit on top, with author and message, the image rows below as <missing>', async () => {
     expect((await mb('run', '--name', 'c3', 'busybox', 'sh', '-c', 'echo x > /y')).code).toBe(0);
     const commit = await mb('commit', '-a', 'Ada <ada@example.com>', '-m', 'my change', 'c3', 'hist');

@@ -91,7 +91,7 @@ describe('health checks', () => {
     const st = JSON.parse(readFileSync(path.join(root, 'containers', id, 'state.json'), 'utf8'));
     const rssKiB = Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${st.shimPid}/status`, 'utf8'))?.[1]);
     expect(rssKiB).toBeGreaterThan(0);
-    expect(rssKiB).toBeLessThanOrEqual(1024);
+    expect(rssKiB).toBeLessThanOrEqual(640); // ~280 KiB: the monitor gives back its setup pages (monitor/resident.c)
   });
 
   it('a check slower than the timeout is killed (as a non-root user too) and counted as a failure', async () => {

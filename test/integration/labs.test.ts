@@ -12,7 +12,7 @@ import { MYSQL_BUILD_TIMEOUT_MS, loadMysqlImage } from '../helpers/mysql-image.j
 import { startRegistry, type LabRegistry } from '../helpers/registry-lab/index.js';
 import { waitFor } from '../helpers/wait.js';
 import {
-  EXAMPLES, RUN_LAB, listLabs, misses, podmanPath, podmanState, readResults, runLabScript,
+  EXAMPLES, RUN_LAB, listLabs, misses, podmanPath, podmanState, readResults, runLabScript, runMiniboxLab,
   type Lab, type LabRun, type StepResult, type Where,
 } from '../helpers/labs.js';
 
@@ -71,7 +71,7 @@ async function runAll(): Promise<void> {
   const worker = async (): Promise<void> => {
     for (let job = queue.shift(); job; job = queue.shift()) {
       const dir = path.join(resultsDir, job.lab.dir);
-      const run = await runLabScript([job.lab.dir, '--non-interactive', ...COMPARE], {
+      const run = await runMiniboxLab([job.lab.dir, '--non-interactive', ...COMPARE], {
         ...env(),
         LAB_RESULTS: dir,
         LAB_PORT: String(PORT_BASE + 4 * job.i),
@@ -192,7 +192,7 @@ it('a lab whose needs are not met exits 2 naming what is missing', async () => {
   const needy = LABS.find((l) => l.needs.includes('LAB_REGISTRY'))!;
   const run = await runLabScript([needy.dir, '--non-interactive'], { MINIBOX_ROOT: root, LAB_REGISTRY: '' });
   expect(run.code).toBe(2);
-  expect(run.stderr).toMatch(/^run-lab: this lab needs LAB_REGISTRY: /);
+  expect(run.stderr).toMatch(/^minibox: this lab needs LAB_REGISTRY: /);
   expect(run.stdout).toBe('');
 });
 
@@ -244,5 +244,30 @@ describe('a lab that fails or is interrupted still removes what it made', () => 
     process.kill(-child.pid!, 'SIGINT'); // what Ctrl-C does: the whole foreground group
     expect(await exited).toBe(130);
     expect(await leftover()).toBe('');
+  });
+});
+
+describe('minibox lab, from any directory', () => {
+  it('without a name lists every lab, as --list does', async () => {
+    const bare = await runMiniboxLab([], {});
+    const list = await runMiniboxLab(['--list'], {});
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toBe(list.stdout);
+    expect(bare.stdout.trim().split('\n').map((l) => l.split(' ')[0])).toEqual(LABS.map((l) => l.dir));
+    for (const lab of LABS) expect(bare.stdout).toContain(lab.title);
+  });
+
+  it('the wrapper and the command render the same README', async () => {
+    const lab = LABS[0]!;
+    expect((await runMiniboxLab([lab.dir, '--readme'], {})).stdout).toBe((await runLabScript([lab.dir, '--readme'], {})).stdout);
+  });
+
+  it('a lab that does not exist, an unknown engine, a bad option: exit 2, one line', async () => {
+    for (const args of [['no-such-lab'], ['01', '--compare', 'rkt'], ['01', '--no-such-flag']]) {
+      const run = await runMiniboxLab(args, { MINIBOX_ROOT: root });
+      expect(run.code, args.join(' ')).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toMatch(/^(error: .*\n)?minibox: .+\n$/);
+    }
   });
 });

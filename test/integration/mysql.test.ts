@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -239,6 +239,10 @@ describe('the lecture: docker run --name db ... mysql:latest, with minibox', () 
     expect(await containerNames()).toEqual([]);
     expect(await volumeNames()).toEqual([]);
     expect(leakcheck()).toEqual([]);
+    // the entrypoint chowns its files to mysql (999): the host's own /dev/null must be
+    // untouched (it was once found 999:999 on a development host; nothing may reach it)
+    const devNull = statSync('/dev/null');
+    expect([devNull.uid, devNull.gid, devNull.mode & 0o7777]).toEqual([0, 0, 0o666]);
   });
 
   it('port 4407 held by another program (the image now local): a clear error naming the port, nothing left behind', async () => {

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { REPO, makeStateRoot } from '../helpers/minibox.js';
@@ -25,17 +25,31 @@ let state: { root: string; cleanup: () => void };
 let bundleDir: string;
 let rootfs: string;
 
+/** Where a created container's stdio goes: create passes its own on to the init (runc's way). */
+const outFile = (id: string) => path.join(bundleDir, `${id}.out`);
+let execs = 0;
+
 function rt(...args: string[]): Promise<Result> {
+  // create leaves the init holding create's stdio: a file, not our pipes (whose close would
+  // wait for the container); create's own stderr is read from it when create exits
+  const detached = args.includes('-d') || args.includes('--detach');
+  const held = args[0] === 'create' || ((args[0] === 'run' || args[0] === 'exec') && detached);
+  const file = args[0] === 'exec' ? outFile(`exec-${++execs}`) : outFile(args[args.length - 1]!);
+  const out = held ? openSync(file, 'w') : undefined;
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, ...args], { stdio: ['ignore', out ?? 'pipe', out ?? 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
+    child.stdout?.on('data', (d) => (stdout += d));
+    child.stderr?.on('data', (d) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
     child.on('error', reject);
-    child.on('close', (code) => {
+    child.on(held ? 'exit' : 'close', (code) => {
       clearTimeout(timer);
+      if (out !== undefined) {
+        closeSync(out);
+        stderr = readFileSync(file, 'utf8');
+      }
       resolve({ code: code ?? 1, stdout, stderr });
     });
   });
@@ -58,7 +72,7 @@ async function makeBundle(name: string, edit: (spec: any) => void): Promise<stri
 const ids: string[] = [];
 const logOf = (id: string) => {
   try {
-    return readFileSync(path.join(state.root, id, 'log.json'), 'utf8');
+    return readFileSync(outFile(id), 'utf8');
   } catch {
     return '';
   }
@@ -110,7 +124,7 @@ describe('minibox-runtime', () => {
     // held before the execve: the program has printed nothing
     expect(logOf('life')).toBe('');
     expect((await rt('start', 'life')).code).toBe(0);
-    await waitFor(() => logOf('life').includes('"hi\\n"'), { what: 'the output of the started program' });
+    await waitFor(() => logOf('life') === 'hi\n', { what: 'the output of the started program' });
     expect(await stateOf('life')).toMatchObject({ status: 'running', pid: created.pid });
     expect((await rt('start', 'life')).stderr).toMatch(/cannot start an already running container/);
     const list = JSON.parse((await rt('list', '--format', 'json')).stdout);
@@ -195,10 +209,10 @@ describe('minibox-runtime', () => {
     ids.push('dup');
     expect((await rt('create', '--bundle', b, 'dup')).code).toBe(0);
     expect((await rt('create', '--bundle', b, 'dup')).stderr).toMatch(/container with id exists: dup/);
-    const ns = await makeBundle('nspath', (s) => (s.linux.namespaces = s.linux.namespaces.map((n: any) => (n.type === 'network' ? { ...n, path: '/proc/1/ns/net' } : n))));
-    const j = await rt('--log-format', 'json', 'create', '--bundle', ns, 'nspath');
+    const ns = await makeBundle('userns', (s) => s.linux.namespaces.push({ type: 'user' }));
+    const j = await rt('--log-format', 'json', 'create', '--bundle', ns, 'userns');
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/joining the network namespace at \/proc\/1\/ns\/net .*is not supported/) });
+    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/a user namespace is not supported/) });
     expect(readdirSync(state.root).filter((n) => !n.startsWith('.'))).toEqual(['dup']);
     expect((await rt('--systemd-cgroup', 'list')).stderr).toMatch(/--systemd-cgroup is not supported/);
     expect((await rt('list', '-q')).stdout).toBe('dup\n');
@@ -210,5 +224,127 @@ describe('minibox-runtime', () => {
     expect(f.linux.namespaces).toContain('pid');
     expect(f.linux.capabilities).toContain('CAP_SYS_ADMIN');
     expect(f.linux.cgroup.systemd).toBe(false);
+  });
+});
+
+describe('minibox-runtime without a monitor: exec, ps, pause/resume, update, --console-socket', () => {
+  /** A created and started container running `sleep 60` (the init is the re-parented shim child). */
+  async function started(id: string, edit: (s: any) => void = () => undefined): Promise<number> {
+    const b = await makeBundle(id, (s) => {
+      s.process.args = ['sleep', '60'];
+      edit(s);
+    });
+    ids.push(id);
+    expect(await rt('create', '--bundle', b, id)).toMatchObject({ code: 0, stderr: '' });
+    expect((await rt('start', id)).code).toBe(0);
+    return (await stateOf(id)).pid;
+  }
+
+  it('create leaves no monitor: the init is the only process and create has exited', async () => {
+    const pid = await started('nomon');
+    const ps = JSON.parse((await rt('ps', '--format', 'json', 'nomon')).stdout);
+    expect(ps).toEqual([pid]);
+    // no minibox-shim between the caller and the init
+    expect(readFileSync(`/proc/${pid}/comm`, 'utf8').trim()).toBe('sleep');
+    const ppid = Number(readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')[1]);
+    expect(readFileSync(`/proc/${ppid}/comm`, 'utf8').trim()).not.toBe('minibox-shim');
+    const table = (await rt('ps', 'nomon')).stdout.split('\n');
+    expect(table[0]).toMatch(/PID/);
+    expect(table.some((l) => l.includes('sleep 60'))).toBe(true);
+  });
+
+  it('exec: in the foreground with its exit code; --detach with --pid-file; --process as runc reads it', async () => {
+    await started('ex', (s) => s.process.env.push('FROM=container'));
+    const fg = await rt('exec', '--env', 'X=1', 'ex', 'sh', '-c', 'echo $FROM-$X; exit 5');
+    expect(fg).toMatchObject({ code: 5, stdout: 'container-1\n' });
+    const pidFile = path.join(bundleDir, 'ex.exec.pid');
+    const d = await rt('exec', '--detach', '--pid-file', pidFile, 'ex', 'sleep', '40');
+    expect(d.code).toBe(0);
+    const execPid = Number(readFileSync(pidFile, 'utf8'));
+    expect(processAlive(execPid)).toBe(true);
+    expect(JSON.parse((await rt('ps', '-f', 'json', 'ex')).stdout)).toContain(execPid);
+    const proc = path.join(bundleDir, 'ex.process.json');
+    writeFileSync(proc, JSON.stringify({ args: ['id', '-u'], env: ['PATH=/bin:/usr/bin'], cwd: '/', user: { uid: 1234, gid: 1234 }, terminal: false }));
+    expect(await rt('exec', '--process', proc, 'ex')).toMatchObject({ code: 0, stdout: '1234\n' });
+    const missing = await rt('exec', 'ex', 'no-such-program');
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toMatch(/executable file not found/);
+    expect((await rt('exec', 'nope', 'true')).stderr).toMatch(/does not exist/);
+  });
+
+  it('pause and resume through the freezer; state says paused', async () => {
+    await started('pz');
+    expect((await rt('pause', 'pz')).code).toBe(0);
+    expect((await stateOf('pz')).status).toBe('paused');
+    expect((await rt('exec', 'pz', 'true')).stderr).toMatch(/paused/);
+    expect((await rt('resume', 'pz')).code).toBe(0);
+    expect((await stateOf('pz')).status).toBe('running');
+    expect((await rt('resume', 'pz')).stderr).toMatch(/container not paused/);
+  });
+
+  it('update --resources and the runc flags reach the cgroup (read back inside)', async () => {
+    await started('up');
+    const res = path.join(bundleDir, 'up.resources.json');
+    writeFileSync(res, JSON.stringify({ pids: { limit: 33 } }));
+    expect(await rt('update', '--resources', res, 'up')).toMatchObject({ code: 0, stderr: '' });
+    expect((await rt('exec', 'up', 'cat', '/sys/fs/cgroup/pids/pids.max')).stdout).toBe('33\n');
+    expect((await rt('update', '--memory', '48m', 'up')).code).toBe(0);
+    expect((await rt('exec', 'up', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')).stdout).toBe(`${48 * 1024 * 1024}\n`);
+    expect((await rt('update', '--kernel-memory', '1m', 'up')).stderr).toMatch(/--kernel-memory is not supported/);
+  });
+
+  it('--console-socket: the pty master as one SCM_RIGHTS fd named /dev/pts/N; the container sees it as its tty', async () => {
+    const sock = path.join(bundleDir, 'console.sock');
+    // the receiving end, as conmon and go-runc's console are: one message, one fd, the name as data
+    const server = spawn('python3', ['-c', String.raw`
+import array, os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM); s.bind(sys.argv[1]); s.listen(1)
+print('listening', flush=True)
+c, _ = s.accept()
+msg, anc, _, _ = c.recvmsg(1024, socket.CMSG_SPACE(16 * 4))
+fds = array.array('i')
+for level, kind, data in anc:
+    if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
+        fds.frombytes(data[: len(data) - len(data) % fds.itemsize])
+print('name=%s fds=%d' % (msg.decode(), len(fds)), flush=True)
+out = b''
+while True:
+    try:
+        chunk = os.read(fds[0], 4096)
+    except OSError:
+        break
+    if not chunk:
+        break
+    out += chunk
+print('out=%r' % out, flush=True)
+`, sock], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let said = '';
+    server.stdout.on('data', (d) => (said += d));
+    try {
+      await waitFor(() => said.includes('listening'), { what: 'the console socket listening' });
+      const b = await makeBundle('tty', (s) => {
+        s.process.terminal = true;
+        s.process.args = ['sh', '-c', 'tty; test -t 0 && echo is-a-tty'];
+      });
+      ids.push('tty');
+      expect((await rt('create', '--bundle', b, 'tty')).stderr).toMatch(/cannot allocate tty if minibox-runtime will detach without setting console socket/);
+      expect(await rt('create', '--bundle', b, '--console-socket', sock, 'tty')).toMatchObject({ code: 0, stderr: '' });
+      await waitFor(() => said.includes('name='), { what: 'the pty master on the socket' });
+      expect(said).toMatch(/name=\/dev\/pts\/\d+ fds=1/);
+      expect((await rt('start', 'tty')).code).toBe(0);
+      await waitFor(() => said.includes('out='), { what: 'the output through the pty' });
+      expect(said).toMatch(/out=b'\/dev\/pts\/\d+\\r\\nis-a-tty\\r\\n'/);
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
+  it('refuses --preserve-fds N and --systemd-cgroup with one line each', async () => {
+    const b = await makeBundle('pfd', (s) => (s.process.args = ['true']));
+    const r = await rt('create', '--preserve-fds', '2', '--bundle', b, 'pfd');
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe('minibox-runtime: --preserve-fds 2 is not supported by minibox-runtime (only 0)\n');
+    expect(existsSync(path.join(state.root, 'pfd'))).toBe(false);
+    expect((await rt('--systemd-cgroup', 'state', 'x')).stderr.trim().split('\n')).toHaveLength(1);
   });
 });

@@ -160,6 +160,12 @@ describe('minibox push', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`one: digest: ${busyboxManifest} size: ${manifestSize}\n`);
     expect(r.stdout).toContain(`two: digest: ${busyboxManifest} size: ${manifestSize}\n`);
+    // not a terminal: one line per state, and each tag reports its layers (the second finds them there)
+    const id = short(busyboxDiffId);
+    expect(r.stdout.split(`one: digest: ${busyboxManifest} size: ${manifestSize}\n`)[1]).toBe(
+      `${id}: Preparing\n${id}: Layer already exists\ntwo: digest: ${busyboxManifest} size: ${manifestSize}\n`,
+    );
+    expect(r.stdout).not.toMatch(/Pushing|\x1b\[/);
     expect((await mb(root, ['push', '-a', `${host}/all/bb:one`])).stderr).toBe("minibox: tag can't be used with --all-tags/-a\n");
   });
 

@@ -1,5 +1,6 @@
 /* report.c - status lines for the caller on fd 4 (or stderr for errors). */
 #include "common/report.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -69,6 +70,7 @@ void report_pid(pid_t pid)
 
 void report_error_line(int code, const char *line)
 {
+    trace_close(); /* the failure was traced where it happened */
     if (report_fd >= 0)
         emit(report_fd, "error %d %s\n", code, line);
     else
@@ -80,11 +82,13 @@ void report_error(const mb_error *err)
     char line[MB_ERROR_LINE_MAX];
 
     mb_error_format(err, line, sizeof(line));
+    trace_failure(err);
     report_error_line(err->code, line);
 }
 
 void report_exit(int status)
 {
+    trace_close();
     if (report_fd >= 0)
         emit(report_fd, "exit %d\n", status);
 }

@@ -1,5 +1,6 @@
 /* userdb.c - see userdb.h. */
 #include "common/userdb.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -346,5 +347,7 @@ int userdb_switch(const mb_user *u, mb_error *err)
         return mb_error_errno(err, "setgid %u", (unsigned)u->gid);
     if (setuid(u->uid) < 0)
         return mb_error_errno(err, "setuid %u", (unsigned)u->uid);
+    if (trace_on())
+        trace_user((unsigned)u->uid, (unsigned)u->gid, (size_t)u->ngroups);
     return 0;
 }

@@ -1,5 +1,6 @@
 /* util.c - path joining, mount and mkdir helpers. */
 #include "common/util.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -23,6 +24,8 @@ int mb_mount(const char *source, const char *target, const char *fstype,
 {
     if (mount(source, target, fstype, flags, data) < 0)
         return mb_error_errno(err, "mount %s", shown);
+    if (trace_on())
+        trace_mount(source, target, fstype, flags, data);
     return 0;
 }
 

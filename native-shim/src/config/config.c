@@ -1,6 +1,8 @@
 /* config.c - read and validate the config records from fd 3. */
 #include "config/config.h"
 
+#include "common/trace.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,8 +121,12 @@ static int apply_record(mb_config *cfg, const char *key, char *value,
         return devconfig_apply(&cfg->dev, key, value, err);
     if (strcmp(key, "mount") == 0 || strncmp(key, "mount.", 6) == 0)
         return mountconfig_apply(&cfg->mounts, key, value, err);
+    if (strncmp(key, "oci.", 4) == 0)
+        return ociconfig_apply(&cfg->oci, key, value, err);
     if (strncmp(key, "health.", 7) == 0)
         return healthconfig_apply(&cfg->health, key, value, err);
+    if (strcmp(key, "trace") == 0) /* minibox --explain (common/trace.h) */
+        return trace_config(value, err);
     /* Last: run-mode keys (runopts.c), which also rejects unknown keys. */
     return runopts_apply(&cfg->opts, key, value, err);
 }
@@ -296,6 +302,7 @@ void config_free(mb_config *cfg)
     devconfig_free(&cfg->dev);
     security_free(&cfg->sec);
     mountconfig_free(&cfg->mounts);
+    ociconfig_free(&cfg->oci);
     free(cfg->buf);
     memset(cfg, 0, sizeof(*cfg));
 }

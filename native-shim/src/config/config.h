@@ -13,6 +13,7 @@
 #include "config/mountconfig.h"
 #include "config/healthconfig.h"
 #include "config/netconfig.h"
+#include "config/ociconfig.h"
 #include "config/runopts.h"
 #include "config/security.h"
 
@@ -45,6 +46,7 @@ typedef struct mb_config {
     mb_health_config health; /* "health.*" keys: the detached monitor's check */
     mb_mount_config mounts; /* "mount" keys: -v, --mount, --tmpfs, --read-only (mountconfig.h) */
     mb_runopts opts;      /* detach, log, tty, restart, exec keys: runopts.h */
+    mb_oci_config oci;    /* "oci.*" keys: an OCI bundle's extras (ociconfig.h) */
 } mb_config;
 
 /* Read fd until EOF and parse it.  Does not close fd. */

@@ -65,6 +65,10 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
         return config_set_once(&o->execfifo, key, value, err);
     if (strcmp(key, "plainroot") == 0)
         return flag(&o->plainroot, key, value, err);
+    if (strcmp(key, "nomonitor") == 0)
+        return flag(&o->nomonitor, key, value, err);
+    if (strcmp(key, "consolesocket") == 0)
+        return config_set_once(&o->consolesocket, key, value, err);
     if (strcmp(key, "nshold") == 0)
         return config_set_once(&o->nshold, key, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);

@@ -38,6 +38,11 @@ typedef struct mb_runopts {
                               before the execve until `start` (run/oci_start.h) */
     int plainroot;         /* plainroot=1: rootfs is a plain directory (an OCI
                               bundle's), bound onto itself: no lower/upper/work */
+    int nomonitor;         /* nomonitor=1: minibox-runtime's create and exec -d:
+                              no monitor stays; stdio is the shim's own
+                              (run/oci_direct.h) */
+    const char *consolesocket; /* consolesocket=<path>: with tty=1 and
+                              nomonitor=1, the pty master goes there */
     const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
                               netns until EOF on fd, so the host can delete
                               its veth together with the bridge (net/nshold.h) */

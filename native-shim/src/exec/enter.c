@@ -14,6 +14,7 @@
 
 #include "common/report.h"
 #include "common/signals.h"
+#include "common/trace.h"
 #include "monitor/forward.h"
 #include "monitor/relay.h"
 #include "run/cgroup_join.h"
@@ -21,6 +22,7 @@
 #include "run/childio.h"
 #include "run/errpipe.h"
 #include "run/execve.h"
+#include "run/oci_direct.h"
 #include "run/user.h"
 #include "security/confine.h"
 #include "security/seccomp.h"
@@ -69,6 +71,9 @@ static int join_namespaces(const mb_config *cfg, mb_error *err)
             goto out;
         }
     }
+    if (trace_on())
+        trace_step("setns", "(ipc, uts, net, pid, cgroup, mnt)", cfg->opts.pid,
+                   "joined the container's namespaces", "setns");
     err = NULL;
 out:
     for (i = 0; i < NNS; i++)
@@ -101,7 +106,9 @@ enter_child(const mb_config *cfg, const mb_user *user, const mb_child_ctx *ctx)
 
     /* childio_setup also closes every inherited fd above stdio, before
      * the cwd can refer to one. */
-    if (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
+    /* nomonitor (minibox-runtime exec -d): we outlive the shim, reaped
+     * by the caller that is a subreaper (conmon, containerd's shim) */
+    if (!cfg->opts.nomonitor && prctl(PR_SET_PDEATHSIG, SIGKILL) < 0)
         mb_error_errno(&err, "prctl PR_SET_PDEATHSIG");
     else if (childio_setup(ctx, &err) < 0
              /* -t: a pty of the container's devpts (run/childio.h) */
@@ -134,9 +141,13 @@ static int prepare(mb_config *run, mb_user *user, mb_child_ctx *ctx,
      * resolved once in the mount namespace, where "/" is the container's
      * root: its passwd cannot point us at the host's files. */
     *run = *cfg;
-    if ((*sfd = signals_open_fd(err)) < 0 || join_namespaces(cfg, err) < 0
+    if ((*sfd = signals_open_fd(err)) < 0
+        /* exec -d -t: the console socket's path is the caller's, not theirs */
+        || (cfg->opts.nomonitor && oci_direct_console_connect(&cfg->opts, err) < 0)
+        || join_namespaces(cfg, err) < 0
         || user_prepare(cfg, MB_EXIT_NOEXEC, user, &run->env, err) < 0
-        || childio_prepare(&cfg->opts, 0, ctx, io, err) < 0)
+        || (cfg->opts.nomonitor ? oci_direct_stdio(&cfg->opts, ctx, io, err)
+                                : childio_prepare(&cfg->opts, 0, ctx, io, err)) < 0)
         return -1;
     if (pipe2(errp, O_CLOEXEC) < 0)
         return mb_error_errno(err, "pipe");
@@ -183,6 +194,16 @@ int enter_run(const mb_config *cfg)
         waitpid(pid, NULL, 0);
         report_error(&err);
         return err.code;
+    }
+    if (cfg->opts.nomonitor) { /* the pty to the caller, the pid, done */
+        if (oci_direct_console(&cfg->opts, &io, &err) < 0) {
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            report_error(&err);
+            return err.code;
+        }
+        report_pid(pid);
+        return 0;
     }
     report_pid(pid);
     if (io.master >= 0)

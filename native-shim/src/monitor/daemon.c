@@ -12,6 +12,7 @@
 
 #include "common/report.h"
 #include "common/signals.h"
+#include "common/trace.h"
 #include "common/wait.h"
 #include "monitor/attach.h"
 #include "monitor/autoremove.h"
@@ -19,6 +20,7 @@
 #include "monitor/health.h"
 #include "monitor/logger.h"
 #include "monitor/record.h"
+#include "monitor/resident.h"
 #include "monitor/restart.h"
 #include "run/childio.h"
 #include "run/start.h"
@@ -53,6 +55,7 @@ static void report_done(void)
 {
     int fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 
+    trace_close(); /* restarts are not traced: nobody reads any more */
     (void)write_all(MB_REPORT_FD, "started\n", 8);
     if (fd >= 0) {
         dup3(fd, MB_REPORT_FD, O_CLOEXEC);
@@ -81,17 +84,23 @@ static int pump(int fd, int logfd, mb_logstream *s)
     return 0;
 }
 
+/* How long the loop must be quiet before it drops its pages again. */
+#define IDLE_DROP_MS 5000
+
 /* Log the output until the init exited and its streams reached EOF. */
 static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
 {
     mb_logstream *streams[3] = { &out_log, &err_log, &out_log };
     struct pollfd p[4 + ATTACH_POLL_MAX];
-    int code = 0, exited = 0, i, open_streams;
+    int code = 0, exited = 0, touched = 0, i, n, open_streams;
 
     p[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
     p[1] = (struct pollfd){ .fd = io->out, .events = POLLIN };
     p[2] = (struct pollfd){ .fd = io->err, .events = POLLIN };
     p[3] = (struct pollfd){ .fd = io->master, .events = POLLIN };
+    /* The (re)start is done: its code need not stay resident while the
+     * container runs, only the little this loop runs. */
+    resident_drop_setup_pages();
     for (;;) {
         open_streams = (p[1].fd >= 0) + (p[2].fd >= 0) + (p[3].fd >= 0);
         if (exited && open_streams == 0)
@@ -99,11 +108,20 @@ static int log_until_exit(pid_t pid, int sfd, mb_parentio *io, int logfd)
         /* After the exit, what is left must come quickly (the namespace
          * is dead); a stray holder of the pipe cannot keep us forever. */
         attach_poll(&hub, p + 4);
-        if (poll(p, 4 + ATTACH_POLL_MAX, exited ? 1000 : -1) <= 0) {
-            if (exited || errno != EINTR)
-                break;
+        /* Output and attach clients fault in the logger's code (printf,
+         * strftime): once quiet for a while, give those pages back too. */
+        n = poll(p, 4 + ATTACH_POLL_MAX,
+                 exited ? 1000 : touched ? IDLE_DROP_MS : -1);
+        if (n == 0 && !exited) {
+            resident_drop_setup_pages();
+            touched = 0;
             continue;
         }
+        if (n < 0 && errno == EINTR && !exited)
+            continue;
+        if (n <= 0)
+            break;
+        touched = 1;
         for (i = 1; i < 4; i++)
             if (p[i].revents && pump(p[i].fd, logfd, streams[i - 1]) < 0)
                 p[i].fd = -1;
@@ -221,6 +239,9 @@ static int monitor_main(const mb_config *cfg, int sfd)
         return code;
     }
     record_started(cfg->opts.statedir, pid, 0);
+    /* Before "started": whoever reads our RSS once `run -d` returned sees
+     * the monitor without its setup (log_until_exit drops again). */
+    resident_drop_setup_pages();
     report_done();
     code = supervise_runs(cfg, sfd, logfd, &io, pid);
     attach_close(&hub);

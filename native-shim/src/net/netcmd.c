@@ -153,7 +153,7 @@ int net_cmd_attach(int argc, char **argv)
         mb_error_errno(&err, "network: find interface %s", n.bridge);
         goto fail;
     }
-    if (net_veth_create(n.veth, master, argv[6], pid, &err) < 0
+    if (net_veth_create(n.veth, master, argv[6], pid, n.addr, &err) < 0
         || enter_netns(pid, &err) < 0
         || net_iface_configure(argv[6], n.addr, NULL, &err) < 0)
         goto fail;

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "common/trace.h"
 #include "net/loopback.h"
 #include "net/netlink.h"
 
@@ -120,11 +121,35 @@ int net_bridge_up(const char *name, const char *cidr, mb_error *err)
     return 0;
 }
 
+/* The container side's MAC from its address, as Docker makes it: 02:42 (locally
+ * administered) then the four IPv4 bytes. An address taken again by a later
+ * container then comes with the same MAC, so its peers' ARP caches stay right;
+ * with a random MAC they would send to the old one until the entry goes stale
+ * (30 s and more), and names that resolve to the address would not answer. */
+static int mac_of_cidr(const char *cidr, unsigned char mac[6])
+{
+    char ip[INET_ADDRSTRLEN];
+    struct in_addr a;
+    size_t n = strcspn(cidr, "/");
+
+    if (n >= sizeof(ip))
+        return -1;
+    memcpy(ip, cidr, n);
+    ip[n] = '\0';
+    if (inet_pton(AF_INET, ip, &a) != 1)
+        return -1;
+    mac[0] = 0x02;
+    mac[1] = 0x42;
+    memcpy(mac + 2, &a.s_addr, 4); /* network order: the address's bytes as written */
+    return 0;
+}
+
 /* One request: veth NAME (up, enslaved to the bridge) whose peer is born
  * as PEER inside the netns of pid. */
 int net_veth_create(const char *veth, int master, const char *peer,
-                       pid_t pid, mb_error *err)
+                       pid_t pid, const char *peer_cidr, mb_error *err)
 {
+    unsigned char mac[6];
     struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC, .ifi_flags = IFF_UP, .ifi_change = IFF_UP };
     struct ifinfomsg peer_ifi = { .ifi_family = AF_UNSPEC };
     struct rtattr *info, *data, *peer_nest;
@@ -140,6 +165,8 @@ int net_veth_create(const char *veth, int master, const char *peer,
     peer_nest = nlm_nest_begin(&m, VETH_INFO_PEER);
     nlm_put_raw(&m, &peer_ifi, sizeof(peer_ifi));
     nlm_put_str(&m, IFLA_IFNAME, peer);
+    if (peer_cidr && mac_of_cidr(peer_cidr, mac) == 0)
+        nlm_put(&m, IFLA_ADDRESS, mac, sizeof(mac));
     nlm_put_u32(&m, IFLA_NET_NS_PID, (uint32_t)pid);
     nlm_nest_end(&m, peer_nest);
     nlm_nest_end(&m, data);
@@ -147,6 +174,12 @@ int net_veth_create(const char *veth, int master, const char *peer,
     rc = nl_talk(&m);
     if (rc < 0)
         return mb_error_with(err, -rc, "network: create veth %s", veth);
+    if (trace_on()) {
+        char target[64];
+
+        snprintf(target, sizeof(target), "%s \xe2\x86\x94 %s in netns of pid %d", veth, peer, (int)pid);
+        trace_step("veth", target, NULL, "created (RTM_NEWLINK)", "veth");
+    }
     return 0;
 }
 
@@ -159,7 +192,7 @@ int net_parent_setup(const mb_net_config *n, pid_t pid, mb_error *err)
     if (net_bridge_up(n->bridge, n->bridge_addr, err) < 0
         || (master = ifindex(n->bridge, err)) < 0)
         return -1;
-    return net_veth_create(n->veth, master, "eth0", pid, err);
+    return net_veth_create(n->veth, master, "eth0", pid, n->addr, err);
 }
 
 static int route_default(int idx, const char *gateway, mb_error *err)
@@ -191,6 +224,8 @@ int net_iface_configure(const char *name, const char *cidr,
 
     if (idx < 0 || addr_add(idx, cidr, name, err) < 0 || link_up(idx, name, err) < 0)
         return -1;
+    if (trace_on())
+        trace_step("ip addr add", name, cidr, "up (RTM_NEWADDR, RTM_NEWLINK)", NULL);
     return gateway != NULL ? route_default(idx, gateway, err) : 0;
 }
 

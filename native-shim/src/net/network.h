@@ -31,9 +31,10 @@ int net_bridge_up(const char *name, const char *cidr, mb_error *err);
 /* Delete a link by name; a missing link is not an error. */
 int net_link_delete(const char *name, mb_error *err);
 
-/* veth VETH (up, on bridge ifindex master) with peer PEER born in pid's netns. */
+/* veth VETH (up, on bridge ifindex master) with peer PEER born in pid's netns;
+ * the peer's MAC is 02:42 + the IPv4 address of peer_cidr (when given). */
 int net_veth_create(const char *veth, int master, const char *peer, pid_t pid,
-                    mb_error *err);
+                    const char *peer_cidr, mb_error *err);
 
 /* In the current netns: address NAME, bring it up, default route if
  * gateway is not NULL. */

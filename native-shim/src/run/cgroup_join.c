@@ -19,6 +19,7 @@
 
 #include "common/report.h"
 #include "common/util.h"
+#include "common/trace.h"
 
 static int write_file(const char *dir, const char *file, const char *text,
                       mb_error *err)
@@ -37,6 +38,8 @@ static int write_file(const char *dir, const char *file, const char *text,
         rc = mb_error_errno(err, "join cgroup %s", dir);
     if (close(fd) < 0 && rc == 0 && errno != EINTR)
         rc = mb_error_errno(err, "join cgroup %s", dir);
+    if (rc == 0 && trace_on())
+        trace_write(path, text, "cgroup-join");
     return rc;
 }
 

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/signals.h"
+#include "common/trace.h"
 #include "common/util.h"
 #include "net/network.h"
 #include "run/cgroup_join.h"
@@ -27,6 +28,7 @@
 #include "run/sysctls.h"
 #include "run/mounts.h"
 #include "run/oci_start.h"
+#include "run/oci_setup.h"
 #include "run/rootfs.h"
 #include "security/confine.h"
 #include "run/user.h"
@@ -57,7 +59,7 @@ static int wait_for_parent(const mb_child_ctx *ctx, mb_error *err)
 /* Everything that happens in the mount namespace, in dependency order. */
 static int setup_mounts(const mb_config *cfg, mb_error *err)
 {
-    if (rootfs_make_private(err) < 0 || rootfs_mount_overlay(cfg, err) < 0
+    if (rootfs_isolate(cfg->oci.rootprop, err) < 0 || rootfs_mount_overlay(cfg, err) < 0
         || rootfs_mount_proc(cfg->rootfs, err) < 0
         || sysctls_apply(cfg->rootfs, &cfg->opts, err) < 0
         || devices_setup(cfg->rootfs, err) < 0
@@ -68,7 +70,9 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
         || masked_paths_apply(cfg->rootfs, &cfg->sec, err) < 0
         || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
         || mounts_readonly_root(cfg->rootfs, &cfg->mounts, err) < 0
+        || oci_child_before_pivot(cfg, err) < 0
         || rootfs_pivot(cfg->rootfs, err) < 0
+        || oci_child_after_pivot(cfg, err) < 0
         || devices_add_nodes(&cfg->dev, err) < 0)
         return -1;
     return 0;
@@ -135,6 +139,10 @@ int child_main(void *arg)
         mb_error_errno(&err, "unshare cgroup namespace");
         errpipe_fail(ctx->err_wr, &err);
     }
+    if (trace_on())
+        trace_step("unshare", "(CLONE_NEWCGROUP)", NULL, "its cgroups are now its /", "namespaces");
+    if (oci_child_join(cfg, &err) < 0)
+        errpipe_fail(ctx->err_wr, &err);
     /* Device nodes and mount points get exactly the modes we ask for. */
     umask(0);
     /* The pty comes from the container's own devpts once "/" is its root
@@ -145,6 +153,7 @@ int child_main(void *arg)
         || setup_process(cfg, &err) < 0
         || rlimits_apply(&cfg->opts, &err) < 0
         || oci_start_child_wait(cfg, &err) < 0
+        || oci_child_before_exec(cfg, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
         || become_user(ctx, &run, &err) < 0
         || confine_after_user(&cfg->sec, &err) < 0)

@@ -1,5 +1,6 @@
 /* childio.c - see childio.h. */
 #include "run/childio.h"
+#include "common/trace.h"
 #include "run/oci_start.h"
 
 #include <errno.h>
@@ -104,25 +105,30 @@ void childio_close_parent(mb_parentio *p)
     }
 }
 
-/* Every fd above stdio except the (up to two) kept ones, for real (not
+/* Every fd above stdio except the kept ones (-1: unused), for real (not
  * close-on-exec): a leaked host fd must not even serve as a cwd
  * (-w /proc/self/fd/N, the CVE-2024-21626 class) before the execve. */
-static int close_others(int a, int b, mb_error *err)
+static int close_others(int *keep, size_t n, mb_error *err)
 {
-    int lo = a < b ? a : b, hi = a < b ? b : a, r = 0;
+    unsigned lo = 3;
+    size_t i, j;
+    int r = 0, t;
 
-    if (lo < 3) /* unused (-1): keep only hi */
-        lo = hi;
-    if (hi < 3) {
-        r = close_range(3, ~0U, 0);
-    } else {
-        if (lo > 3)
-            r = close_range(3, (unsigned)lo - 1, 0);
-        if (r == 0 && hi > lo + 1)
-            r = close_range((unsigned)lo + 1, (unsigned)hi - 1, 0);
-        if (r == 0)
-            r = close_range((unsigned)hi + 1, ~0U, 0);
+    for (i = 1; i < n; i++) /* ascending: a handful, insertion sort */
+        for (j = i; j > 0 && keep[j - 1] > keep[j]; j--) {
+            t = keep[j];
+            keep[j] = keep[j - 1];
+            keep[j - 1] = t;
+        }
+    for (i = 0; i < n && r == 0; i++) {
+        if (keep[i] < (int)lo) /* stdio, unused, or a duplicate */
+            continue;
+        if ((unsigned)keep[i] > lo)
+            r = close_range(lo, (unsigned)keep[i] - 1, 0);
+        lo = (unsigned)keep[i] + 1;
     }
+    if (r == 0)
+        r = close_range(lo, ~0U, 0);
     if (r < 0 && errno != ENOSYS)
         return mb_error_errno(err, "close inherited fds");
     return 0;
@@ -138,8 +144,12 @@ int childio_setup(const mb_child_ctx *ctx, mb_error *err)
     for (i = 0; i < 3; i++)
         if (ctx->io[i] > 2 && dup2(ctx->io[i], i) < 0)
             return mb_error_errno(err, "dup2 stdio");
-    /* No pty with execfifo: its hold socket is the second fd kept. */
-    return close_others(ctx->err_wr, ctx->pty_sock >= 0 ? ctx->pty_sock : oci_start_child_fd(), err);
+    /* execfifo: its hold socket and (nomonitor) the fifo are kept too;
+     * --explain's trace pipe (close-on-exec, a pipe: no cwd) as well. */
+    int keep[] = { ctx->err_wr, ctx->pty_sock, oci_start_child_fd(),
+                   oci_start_child_fifo(), mb_trace_fd };
+
+    return close_others(keep, sizeof(keep) / sizeof(keep[0]), err);
 }
 
 /* The multiplexer of the devpts we are looking at, and nothing that the

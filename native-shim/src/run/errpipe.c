@@ -6,12 +6,14 @@
 #include <unistd.h>
 
 #include "common/report.h"
+#include "common/trace.h"
 
 void errpipe_fail(int fd, const mb_error *err)
 {
     char line[MB_ERRPIPE_MAX];
     size_t len;
 
+    trace_failure(err);
     line[0] = (char)err->code;
     mb_error_format(err, line + 1, sizeof(line) - 2);
     len = 1 + strlen(line + 1);

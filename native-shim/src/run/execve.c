@@ -1,5 +1,6 @@
 /* execve.c - PATH search and execve with Docker-compatible failure codes. */
 #include "run/execve.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -64,6 +65,23 @@ static int exec_failure(const char *prog, int errnum, mb_error *err)
     }
 }
 
+int exec_check(const mb_config *cfg, mb_error *err)
+{
+    const char *prog = cfg->args.items[0];
+    const char *search = config_getenv(&cfg->env, "PATH");
+    char found[PATH_MAX];
+    struct stat st;
+
+    if (strchr(prog, '/') != NULL)
+        return stat(prog, &st) == 0 ? 0 : exec_failure(prog, errno, err);
+    if (search_path(prog, search != NULL ? search : DEFAULT_PATH, found,
+                    sizeof(found)) < 0)
+        return mb_error_detail(err, MB_EXIT_NOTFOUND, "exec",
+                               "\"%s\": executable file not found in $PATH",
+                               prog);
+    return 0;
+}
+
 int exec_container(const mb_config *cfg, mb_error *err)
 {
     const char *prog = cfg->args.items[0];
@@ -82,6 +100,8 @@ int exec_container(const mb_config *cfg, mb_error *err)
         file = found;
     }
     /* argv[0] stays what the user wrote, as with a shell or docker run. */
+    if (trace_on())
+        trace_execve(file, cfg->args.len);
     execve(file, cfg->args.items, cfg->env.items);
     return exec_failure(prog, errno, err);
 }

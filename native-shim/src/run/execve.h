@@ -9,4 +9,8 @@
  * cfg->env.  Only returns on failure, with a Docker-like 126/127 error. */
 int exec_container(const mb_config *cfg, mb_error *err);
 
+/* The same lookup without the execve (runc's LookPath before exec.fifo):
+ * 0 when arg[0] exists, else that 127 error. */
+int exec_check(const mb_config *cfg, mb_error *err);
+
 #endif

@@ -1,6 +1,7 @@
 /* namespaces.c - clone() the container init. */
 #include "run/namespaces.h"
 
+#include "common/trace.h"
 #include <sched.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -31,5 +32,7 @@ pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err)
     /* Without CLONE_VM the child runs on its own copy-on-write copy of this
      * mapping, so the parent's copy can go right away. */
     munmap(stack, CHILD_STACK_SIZE);
+    if (trace_on())
+        trace_clone(flags, pid);
     return pid;
 }

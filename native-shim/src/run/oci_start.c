@@ -4,16 +4,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <stdio.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/report.h"
+#include "run/execve.h"
 
 /* One socketpair: the child writes "ready" and reads "go" on its end.
  * Without CLONE_VM the child has its own copy of these. */
 static int parent_end = -1, child_end = -1;
 static int held; /* once: a restart (never asked for by the runtime) runs at once */
+/* nomonitor=1: exec.fifo opened O_PATH before clone, the init's way back
+ * to it once "/" is the container's; and whether the init said ready. */
+static int fifo_path = -1;
+static int ready;
 
 static void close_fd(int *fd)
 {
@@ -33,13 +40,22 @@ int oci_start_prepare(const mb_config *cfg, mb_error *err)
 
     if (!active(cfg))
         return 0;
-    if (cfg->opts.tty)
+    if (cfg->opts.tty && !cfg->opts.nomonitor)
         return mb_error_detail(err, MB_EXIT_SETUP, "config",
-                               "execfifo does not take tty=1 yet");
+                               "execfifo with a monitor does not take tty=1");
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
         return mb_error_errno(err, "socketpair");
     parent_end = sv[0];
     child_end = sv[1];
+    if (!cfg->opts.nomonitor)
+        return 0;
+    /* 0600: only root may start the container.  It must be new: an old
+     * fifo could have a writer that is not ours. */
+    if (mkfifo(cfg->opts.execfifo, 0600) < 0)
+        return mb_error_errno(err, "mkfifo %s", cfg->opts.execfifo);
+    fifo_path = open(cfg->opts.execfifo, O_PATH | O_CLOEXEC);
+    if (fifo_path < 0)
+        return mb_error_errno(err, "open %s", cfg->opts.execfifo);
     return 0;
 }
 
@@ -55,6 +71,49 @@ int oci_start_child_fd(void)
     return child_end;
 }
 
+int oci_start_child_fifo(void)
+{
+    return fifo_path;
+}
+
+int oci_start_ready(void)
+{
+    return ready;
+}
+
+/* nomonitor=1: say ready, then block in open(O_WRONLY) until `start`
+ * opens exec.fifo for reading, and hand it one byte (runc's way). */
+static int wait_fifo(const mb_config *cfg, mb_error *err)
+{
+    char path[32], byte = 'r';
+    int fd;
+
+    /* The shim exits once we are ready: the caller (conmon, containerd's
+     * shim) reaps us, so its going must not kill us. */
+    if (prctl(PR_SET_PDEATHSIG, 0) < 0)
+        return mb_error_errno(err, "prctl PR_SET_PDEATHSIG");
+    /* A missing program is create's error, not a silent exit after start. */
+    if (exec_check(cfg, err) < 0)
+        return -1;
+    if (write(child_end, &byte, 1) != 1)
+        return mb_error_errno(err, "write ready");
+    close_fd(&child_end);
+    snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_path);
+    do
+        fd = open(path, O_WRONLY | O_CLOEXEC);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return mb_error_errno(err, "open exec.fifo");
+    byte = '0';
+    if (write(fd, &byte, 1) != 1) {
+        close(fd);
+        return mb_error_errno(err, "write exec.fifo");
+    }
+    close(fd);
+    close_fd(&fifo_path);
+    return 0;
+}
+
 int oci_start_child_wait(const mb_config *cfg, mb_error *err)
 {
     char byte = 'r';
@@ -62,6 +121,8 @@ int oci_start_child_wait(const mb_config *cfg, mb_error *err)
 
     if (!active(cfg))
         return 0;
+    if (cfg->opts.nomonitor)
+        return wait_fifo(cfg, err);
     if (write(child_end, &byte, 1) != 1)
         return mb_error_errno(err, "write ready");
     do
@@ -120,6 +181,15 @@ int oci_start_hold(const mb_config *cfg, int err_rd, mb_error *err)
         return 0;
     held = 1;
     close_fd(&child_end);
+    if (cfg->opts.nomonitor) { /* the init holds itself: only wait for ready */
+        close_fd(&fifo_path);
+        r = wait_readable(parent_end, err_rd);
+        ready = r == 1 && read(parent_end, &byte, 1) == 1;
+        close_fd(&parent_end);
+        if (r < 0)
+            return mb_error_errno(err, "poll ready pipe");
+        return ready;
+    }
     r = wait_readable(parent_end, err_rd);
     if (r < 0) {
         mb_error_errno(err, "poll ready pipe");

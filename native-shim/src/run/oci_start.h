@@ -16,7 +16,15 @@
  * it O_WRONLY|O_NONBLOCK: ENXIO there means no monitor holds it (no
  * created container).  The child dying meanwhile (kill of a created
  * container) ends the wait; the error pipe then tells the rest.
- * Without execfifo every call here is a no-op: minibox's own run path. */
+ * Without execfifo every call here is a no-op: minibox's own run path.
+ *
+ * With nomonitor=1 as well (what runc does, and what conmon and
+ * containerd's shim expect: the init re-parented to them, no monitor in
+ * between), the shim makes exec.fifo and opens it O_PATH before clone; the
+ * init, set up, clears its parent-death signal, checks that its program
+ * exists, says "ready" and blocks in open(/proc/self/fd/N, O_WRONLY) until
+ * `start` opens the fifo for reading, writes one byte and goes on.  The
+ * shim reports the pid once ready and exits (run/oci_direct.h). */
 #ifndef MINIBOX_OCI_START_H
 #define MINIBOX_OCI_START_H
 
@@ -32,12 +40,20 @@ void oci_start_child_init(const mb_config *cfg);
 /* Child: the fd to keep open through childio_setup, or -1. */
 int oci_start_child_fd(void);
 
+/* Child: nomonitor's O_PATH fd of exec.fifo to keep open too, or -1. */
+int oci_start_child_fifo(void);
+
+/* Parent, after oci_start_hold: 1 when the nomonitor init said ready. */
+int oci_start_ready(void);
+
 /* Child, set up and before confinement: say ready, wait for go. */
 int oci_start_child_wait(const mb_config *cfg, mb_error *err);
 
 /* Parent, after the sync byte: wait for ready (or the child's failure on
  * err_rd), report "created", wait for `start` (or the child's end), then
- * release the child.  0, or -1 with err (the caller kills the child). */
+ * release the child.  0, or -1 with err (the caller kills the child).
+ * nomonitor: only the wait for ready; 1 when it came (the error pipe stays
+ * open in the child then: not to be read), else 0. */
 int oci_start_hold(const mb_config *cfg, int err_rd, mb_error *err);
 
 #endif

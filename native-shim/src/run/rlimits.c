@@ -1,5 +1,6 @@
 /* rlimits.c - see rlimits.h. */
 #include "run/rlimits.h"
+#include "common/trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -63,6 +64,8 @@ int rlimits_apply(const mb_runopts *o, mb_error *err)
                                    "bad rlimit %.64s", o->rlimits[i]);
         if (setrlimit(resource, &rl) < 0)
             return mb_error_errno(err, "setrlimit %.64s", o->rlimits[i]);
+        if (trace_on())
+            trace_step("setrlimit", o->rlimits[i], NULL, NULL, "rlimits");
     }
     return 0;
 }

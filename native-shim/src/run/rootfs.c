@@ -9,6 +9,20 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "common/trace.h"
+
+int rootfs_isolate(unsigned long propagation, mb_error *err)
+{
+    /* linux.rootfsPropagation slave or shared (oci_setup.h): slave of the
+     * host's mounts, so the rootfs bound below is a slave of its master;
+     * shared gets its own peer group once "/" is the rootfs. */
+    if (propagation & (MS_SLAVE | MS_SHARED)) {
+        if (mount("", "/", NULL, MS_REC | MS_SLAVE, NULL) < 0)
+            return mb_error_errno(err, "make / slave");
+        return 0;
+    }
+    return rootfs_make_private(err);
+}
 
 int rootfs_make_private(mb_error *err)
 {
@@ -110,6 +124,8 @@ int rootfs_pivot(const char *rootfs, mb_error *err)
      * put_old directory that would stay visible inside the container. */
     if (syscall(SYS_pivot_root, ".", ".") < 0)
         return mb_error_errno(err, "pivot_root");
+    if (trace_on())
+        trace_step("pivot_root", "(\".\", \".\")", rootfs, NULL, "pivot_root");
     if (umount2(".", MNT_DETACH) < 0)
         return mb_error_errno(err, "umount old root");
     if (chdir("/") < 0)

@@ -8,6 +8,10 @@
 /* Stop mount events from propagating back to the host (and vice versa). */
 int rootfs_make_private(mb_error *err);
 
+/* The same for a container init, or, for a slave or shared
+ * linux.rootfsPropagation (MS_* flags; 0: none), slave of the host. */
+int rootfs_isolate(unsigned long propagation, mb_error *err);
+
 /* Mount the overlay of cfg->lowers/upper/work on cfg->rootfs. */
 int rootfs_mount_overlay(const mb_config *cfg, mb_error *err);
 

@@ -17,6 +17,7 @@
 #include "run/errpipe.h"
 #include "run/namespaces.h"
 #include "run/oci_start.h"
+#include "run/oci_setup.h"
 #include "security/device_filter.h"
 
 /* A parent-side failure after clone: the child must not outlive it. Its
@@ -48,12 +49,13 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
 {
     char line[MB_ERRPIPE_MAX];
     mb_error err;
-    int code;
+    int code, held;
 
     /* v2: the device program is on the cgroup before the child can run. */
     if (devfilter_attach(&cfg->dev, &cfg->cgroups, &err) < 0
         || cgroup_join(&cfg->cgroups, pid, &err) < 0
-        || net_parent_setup(&cfg->net, pid, &err) < 0)
+        || net_parent_setup(&cfg->net, pid, &err) < 0
+        || oci_parent_before_release(cfg, pid, &err) < 0)
         return abort_child(pid, ctx, &err);
     ctx->netns = nshold_open(cfg->opts.nshold, pid);
     report_pid(pid);
@@ -63,9 +65,11 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
     }
     close(ctx->sync_wr);
     /* execfifo (minibox-runtime create): held here until `start`. */
-    if (oci_start_hold(cfg, ctx->err_rd, &err) < 0)
+    held = oci_start_hold(cfg, ctx->err_rd, &err);
+    if (held < 0)
         return abort_child(pid, ctx, &err);
-    if (errpipe_read(ctx->err_rd, line, sizeof(line), &code)) {
+    /* held: nomonitor's init waits for `start` itself, the pipe stays open */
+    if (!held && errpipe_read(ctx->err_rd, line, sizeof(line), &code)) {
         close(ctx->err_rd);
         wait_reap(pid);
         report_error_line(code, line);
@@ -104,14 +108,19 @@ int start_container(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid)
 {
     mb_error err;
     pid_t child;
+    int flags;
 
     ctx->netns = -1;
     if (make_pipes(ctx, &err) < 0 || oci_start_prepare(cfg, &err) < 0) {
         childio_close_child(ctx);
         return fail(&err);
     }
-    child = ns_clone(child_main, ctx,
-                     net_clone_flags(&cfg->net, MB_CLONE_NAMESPACES), &err);
+    flags = oci_clone_flags(cfg, net_clone_flags(&cfg->net, MB_CLONE_NAMESPACES), &err);
+    if (flags < 0) {
+        childio_close_child(ctx);
+        return fail(&err);
+    }
+    child = ns_clone(child_main, ctx, flags, &err);
     close(ctx->sync_rd);
     close(ctx->err_wr);
     childio_close_child(ctx);

@@ -4,7 +4,10 @@
  * subcommand loads the project (engine/compose re-exports the loader), prints its warnings
  * on stderr as Compose does, and calls the engine; nothing here runs containers itself.
  */
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { MiniboxError } from '../../util/errors.js';
+import { collect } from '../options.js';
+import type { ComposeProject } from '../../engine/compose/index.js';
 
 interface GlobalOpts {
   file: string[];
@@ -12,11 +15,12 @@ interface GlobalOpts {
   projectDirectory?: string;
   envFile: string[];
   profile: string[];
+  ansi: string;
 }
 
-const collect = (v: string, prev: string[]): string[] => [...prev, v];
+type Engine = typeof import('../../engine/compose/index.js');
 
-async function engine() {
+async function engine(): Promise<Engine> {
   return import('../../engine/compose/index.js');
 }
 
@@ -46,6 +50,24 @@ const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
+/** Log lines to our stdout or stderr, as the container wrote them. */
+const emitLog = (prefix: string, stream: 'stdout' | 'stderr', line: string): void => {
+  (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${line}\n`);
+};
+
+/** Whether log prefixes are coloured: --ansi, by default only when stdout is a terminal. */
+async function colorFor(cmd: Command, noColor = false): Promise<boolean> {
+  const { parseAnsiMode, useColor } = await engine();
+  const mode = parseAnsiMode(globals(cmd).ansi ?? 'auto');
+  return !noColor && useColor(mode, process.stdout.isTTY === true);
+}
+
+/** A whole-number option; commander names the option and the value in its error line. */
+const intArg = (v: string): number => {
+  if (!/^\d+$/.test(v)) throw new InvalidArgumentError('a whole number is needed.');
+  return Number(v);
+};
+
 export function defineCompose(program: Command): void {
   const compose = program
     .command('compose')
@@ -54,7 +76,8 @@ export function defineCompose(program: Command): void {
     .option('-p, --project-name <name>', 'Project name')
     .option('--project-directory <dir>', 'Specify an alternate working directory (default: the path of the first Compose file)')
     .option('--env-file <file>', 'Specify an alternate environment file', collect, [])
-    .option('--profile <profile>', 'Specify a profile to enable', collect, []);
+    .option('--profile <profile>', 'Specify a profile to enable', collect, [])
+    .option('--ansi <when>', 'Control when to print ANSI control characters ("never"|"always"|"auto")', 'auto');
 
   compose
     .command('config')
@@ -93,15 +116,26 @@ export function defineCompose(program: Command): void {
     .option('--force-recreate', "Recreate containers even if their configuration and image haven't changed", false)
     .option('--no-deps', "Don't start linked services")
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
-    .action(async (services: string[], opts: { detach: boolean; build: boolean; forceRecreate: boolean; deps: boolean; removeOrphans: boolean }, cmd: Command) => {
+    .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
+    .option('--wait-timeout <seconds>', 'Maximum duration in seconds to wait for the project to be running|healthy', intArg)
+    .action(async (services: string[], opts: { detach: boolean; build: boolean; forceRecreate: boolean; deps: boolean; removeOrphans: boolean; wait: boolean; waitTimeout?: number }, cmd: Command) => {
       const project = await loadFor(cmd);
       const e = await engine();
-      await e.up(project, { services, build: opts.build, forceRecreate: opts.forceRecreate, noDeps: !opts.deps, removeOrphans: opts.removeOrphans }, say);
-      if (!opts.detach) {
-        // attached: the logs followed until the containers stop; Ctrl-C leaves them running
-        // (Docker's Compose stops them then; not done yet)
-        await e.projectLogs(project, services, { follow: true }, (prefix, stream, line) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${line}\n`));
+      const upOpts = {
+        services,
+        build: opts.build,
+        forceRecreate: opts.forceRecreate,
+        noDeps: !opts.deps,
+        removeOrphans: opts.removeOrphans,
+        wait: opts.wait,
+        ...(opts.waitTimeout !== undefined ? { waitTimeout: opts.waitTimeout } : {}),
+      };
+      if (opts.detach || opts.wait) {
+        await e.up(project, upOpts, say);
+        return;
       }
+      // attached: prefixed logs until the containers stop; Ctrl-C stops them, a second kills
+      process.exitCode = await e.attachedUp(project, upOpts, await colorFor(cmd), emitLog, say);
     });
 
   compose
@@ -109,10 +143,12 @@ export function defineCompose(program: Command): void {
     .description('Stop and remove containers, networks')
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
-    .action(async (opts: { volumes: boolean; removeOrphans: boolean }, cmd: Command) => {
+    .option('--rmi <type>', 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")')
+    .action(async (opts: { volumes: boolean; removeOrphans: boolean; rmi?: string }, cmd: Command) => {
       const project = await loadFor(cmd);
-      const { down } = await engine();
-      await down(project, { volumes: opts.volumes, removeOrphans: opts.removeOrphans }, say);
+      const { down, parseRmi } = await engine();
+      const rmi = opts.rmi !== undefined ? parseRmi(opts.rmi) : undefined;
+      await down(project, { volumes: opts.volumes, removeOrphans: opts.removeOrphans, ...(rmi ? { rmi } : {}) }, say);
     });
 
   compose
@@ -143,26 +179,120 @@ export function defineCompose(program: Command): void {
     .argument('[service...]')
     .option('-f, --follow', 'Follow log output', false)
     .option('-n, --tail <lines>', 'Number of lines to show from the end of the logs for each container', 'all')
-    .action(async (services: string[], opts: { follow: boolean; tail: string }, cmd: Command) => {
+    .option('--no-color', 'Produce monochrome output')
+    .action(async (services: string[], opts: { follow: boolean; tail: string; color: boolean }, cmd: Command) => {
       const project = await loadFor(cmd);
       const { projectLogs } = await engine();
-      await projectLogs(project, services, { follow: opts.follow, tail: opts.tail }, (prefix, stream, line) =>
-        (stream === 'stderr' ? process.stderr : process.stdout).write(`${prefix}${line}\n`),
+      await projectLogs(project, services, { follow: opts.follow, tail: opts.tail, color: await colorFor(cmd, !opts.color) }, emitLog);
+    });
+
+  compose
+    .command('exec')
+    .description('Execute a command in a running container')
+    .usage('[options] SERVICE COMMAND [ARGS...]')
+    .argument('<service>')
+    .argument('<command...>')
+    .option('-d, --detach', 'Detached mode: Run command in the background', false)
+    .option('-T, --no-TTY', 'Disable pseudo-TTY allocation. By default `docker compose exec` allocates a TTY.')
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('-u, --user <user>', 'Run the command as this user')
+    .option('-w, --workdir <dir>', 'Path to workdir directory for this command')
+    .option('--index <n>', 'Index of the container if service has multiple replicas', intArg, 1)
+    .passThroughOptions()
+    .action(async (service: string, command: string[], opts: { detach: boolean; TTY: boolean; env: string[]; user?: string; workdir?: string; index: number }, cmd: Command) => {
+      const project = await loadFor(cmd);
+      const { execService } = await engine();
+      process.exitCode = await execService(project, {
+        service,
+        command,
+        index: opts.index,
+        detach: opts.detach,
+        // a TTY only when there is a terminal to give it (Compose: -T is the default then)
+        tty: opts.TTY && process.stdin.isTTY === true,
+        env: opts.env,
+        user: opts.user,
+        workdir: opts.workdir,
+      });
+    });
+
+  compose
+    .command('run')
+    .description('Run a one-off command on a service')
+    .usage('[options] SERVICE [COMMAND] [ARGS...]')
+    .argument('<service>')
+    .argument('[command...]')
+    .option('-d, --detach', 'Run container in background and print container ID', false)
+    .option('--rm', 'Automatically remove the container when it exits', false)
+    .option('-e, --env <env>', 'Set environment variables', collect, [])
+    .option('--entrypoint <cmd>', 'Override the entrypoint of the image')
+    .option('--no-deps', "Don't start linked services")
+    .option('-T, --no-TTY', 'Disable pseudo-TTY allocation (default: auto-detected)')
+    .option('-u, --user <user>', 'Run as specified username or uid')
+    .option('-w, --workdir <dir>', 'Working directory inside the container')
+    .passThroughOptions()
+    .action(async (service: string, command: string[], opts: { detach: boolean; rm: boolean; env: string[]; entrypoint?: string; deps: boolean; TTY: boolean; user?: string; workdir?: string }, cmd: Command) => {
+      const project = await loadFor(cmd);
+      const e = await engine();
+      process.exitCode = await e.runService(
+        project,
+        {
+          service,
+          command,
+          ...(opts.entrypoint !== undefined ? { entrypoint: e.shellSplit(opts.entrypoint) } : {}),
+          env: opts.env,
+          rm: opts.rm,
+          noDeps: !opts.deps,
+          detach: opts.detach,
+          tty: !opts.detach && opts.TTY && process.stdin.isTTY === true,
+          interactive: !opts.detach,
+          user: opts.user,
+          workdir: opts.workdir,
+        },
+        say,
       );
     });
 
-  const each = (name: string, description: string, verb: string, fn: (e: Awaited<ReturnType<typeof engine>>, c: { id: string; running: boolean }) => Promise<boolean>) =>
+  /** A command over `[service...]` with no options of its own. */
+  const serviceCommand = (name: string, description: string, run: (e: Engine, project: ComposeProject, services: string[]) => Promise<void>) =>
     compose
       .command(name)
       .description(description)
       .argument('[service...]')
       .action(async (services: string[], _opts: unknown, cmd: Command) => {
         const project = await loadFor(cmd);
-        const e = await engine();
-        await e.eachContainer(project, services, async (c) => {
-          if (await fn(e, c)) say(` Container ${c.name}  ${verb}`);
-        });
+        await run(await engine(), project, services);
       });
+  serviceCommand('pull', 'Pull service images', (e, project, services) => e.pullServices(project, services, say));
+  serviceCommand('push', 'Push service images', (e, project, services) => e.pushServices(project, services, say));
+
+  compose
+    .command('ls')
+    .description('List running compose projects')
+    .option('-a, --all', 'Show all stopped Compose projects', false)
+    .option('--format <format>', 'Format the output. Values: [table | json]', 'table')
+    .option('-q, --quiet', 'Only display project names', false)
+    .action(async (opts: { all: boolean; format: string; quiet: boolean }) => {
+      const { listProjects } = await engine();
+      if (opts.format !== 'table' && opts.format !== 'json') throw new MiniboxError(`format value "${opts.format}" could not be parsed: use table or json`, 1);
+      const rows = await listProjects(opts.all);
+      if (opts.quiet) {
+        for (const r of rows) process.stdout.write(`${r.Name}\n`);
+        return;
+      }
+      if (opts.format === 'json') {
+        process.stdout.write(`${JSON.stringify(rows)}\n`);
+        return;
+      }
+      const { formatTable } = await import('../format/table.js');
+      process.stdout.write(formatTable(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles])));
+    });
+
+  const each = (name: string, description: string, verb: string, fn: (e: Engine, c: { id: string; running: boolean }) => Promise<boolean>) =>
+    serviceCommand(name, description, (e, project, services) =>
+      e.eachContainer(project, services, async (c) => {
+        if (await fn(e, c)) say(` Container ${c.name}  ${verb}`);
+      }),
+    );
   each('stop', 'Stop services', 'Stopped', async (e, c) => {
     if (!c.running) return false;
     await e.stopContainer(c.id, {});

@@ -24,26 +24,41 @@ export interface PullRenderer {
   close(): void;
 }
 
-type LayerEvent = Extract<PullEvent, { kind: 'layer' }>;
-
-/** Plain mode's logic, separate for tests: the line an event prints, if any. */
-export class PlainLines {
+/** Plain mode keeps each layer's state to one line: which (layer, state) pairs were printed. */
+export class SeenStates {
   private readonly seen = new Set<string>();
 
-  line(e: PullEvent): string | undefined {
-    if (e.kind !== 'layer') return messageLine(e);
-    const key = `${e.id} ${e.status}`;
-    if (this.seen.has(key)) return undefined;
+  /** True the first time `id` is in `status` (since the last clear). */
+  first(id: string, status: string): boolean {
+    const key = `${id} ${status}`;
+    if (this.seen.has(key)) return false;
     this.seen.add(key);
-    return layerLine(e.id, e.status);
+    return true;
+  }
+
+  clear(): void {
+    this.seen.clear();
   }
 }
 
-class PlainRenderer implements PullRenderer {
-  private readonly lines = new PlainLines();
-  constructor(private readonly out: Sink) {}
-  onEvent(e: PullEvent): void {
-    const line = this.lines.line(e);
+/** Plain mode's logic, separate for tests: the line an event prints, if any. */
+export class PlainLines {
+  private readonly seen = new SeenStates();
+
+  line(e: PullEvent): string | undefined {
+    if (e.kind !== 'layer') return messageLine(e);
+    return this.seen.first(e.id, e.status) ? layerLine(e.id, e.status) : undefined;
+  }
+}
+
+/** Not a terminal (pull and push): each event's line, if it has one, appended. */
+export class LinesRenderer<E> {
+  constructor(
+    private readonly out: Sink,
+    private readonly lineOf: (e: E) => string | undefined,
+  ) {}
+  onEvent(e: E): void {
+    const line = this.lineOf(e);
     if (line !== undefined) this.out.write(`${line}\n`);
   }
   close(): void {}
@@ -58,7 +73,19 @@ interface LayerRow {
   started?: number; // first Downloading/Extracting byte event, for the time left
 }
 
-export class TtyRenderer implements PullRenderer {
+/** One layer's state as pull and push report it: what a board line shows. */
+export interface LayerProgress {
+  id: string;
+  status: string;
+  current?: number;
+  total?: number;
+}
+
+/**
+ * The terminal drawing shared by pull and push: one line per layer, redrawn in place as
+ * its state and bytes change (byte updates throttled), other lines printed below them.
+ */
+export class LayerBoard {
   private readonly rows = new Map<string, LayerRow>();
   private lineCount = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -72,27 +99,21 @@ export class TtyRenderer implements PullRenderer {
     this.now = opts.now ?? Date.now;
   }
 
-  onEvent(e: PullEvent): void {
-    if (e.kind !== 'layer') {
-      const line = messageLine(e);
-      if (e.kind === 'done') this.close(); // the pull is over: nothing may be drawn after this
-      if (line === undefined) return;
-      this.flush();
-      this.out.write(`${line}\n`);
-      this.lineCount++;
-      return;
-    }
-    this.layer(e);
+  /** A line of its own below the layers (drawn after anything pending). */
+  line(text: string): void {
+    this.flush();
+    this.out.write(`${text}\n`);
+    this.lineCount++;
   }
 
-  private text(e: LayerEvent, row: LayerRow | undefined): string {
+  private text(e: LayerProgress, row: LayerRow | undefined): string {
     const now = this.now();
     const started = row && row.status === e.status ? row.started : undefined;
     const progress = e.current !== undefined ? progressText(e.current, e.total, { columns: this.columns, ...(started !== undefined ? { elapsedMs: now - started } : {}) }) : '';
     return layerLine(e.id, e.status, progress);
   }
 
-  private layer(e: LayerEvent): void {
+  layer(e: LayerProgress): void {
     const row = this.rows.get(e.id);
     const text = this.text(e, row);
     const now = this.now();
@@ -140,15 +161,45 @@ export class TtyRenderer implements PullRenderer {
   }
 }
 
+export class TtyRenderer implements PullRenderer {
+  private readonly board: LayerBoard;
+
+  constructor(out: Sink, opts: RendererOptions) {
+    this.board = new LayerBoard(out, opts);
+  }
+
+  onEvent(e: PullEvent): void {
+    if (e.kind !== 'layer') {
+      const line = messageLine(e);
+      if (e.kind === 'done') this.close(); // the pull is over: nothing may be drawn after this
+      if (line !== undefined) this.board.line(line);
+      return;
+    }
+    this.board.layer(e);
+  }
+
+  close(): void {
+    this.board.close();
+  }
+}
+
 const silent: PullRenderer = { onEvent() {}, close() {} };
 
 export function createPullRenderer(out: Sink, opts: RendererOptions & { quiet?: boolean }): PullRenderer {
   if (opts.quiet) return silent;
-  return opts.tty ? new TtyRenderer(out, opts) : new PlainRenderer(out);
+  if (opts.tty) return new TtyRenderer(out, opts);
+  const lines = new PlainLines();
+  return new LinesRenderer<PullEvent>(out, (e) => lines.line(e));
 }
 
-/** A renderer for a real output stream: TTY detection and width from the stream itself. */
-export function rendererFor(stream: NodeJS.WriteStream, quiet = false): PullRenderer {
+/** A real output stream as a sink, with TTY detection and the width from the stream itself. */
+export function streamOutput(stream: NodeJS.WriteStream): { out: Sink; opts: RendererOptions } {
   const tty = stream.isTTY === true && process.env['TERM'] !== 'dumb';
-  return createPullRenderer({ write: (s) => void stream.write(s) }, { tty, quiet, ...(tty ? { columns: stream.columns || 80 } : {}) });
+  return { out: { write: (s) => void stream.write(s) }, opts: { tty, ...(tty ? { columns: stream.columns || 80 } : {}) } };
+}
+
+/** A pull renderer for a real output stream. */
+export function rendererFor(stream: NodeJS.WriteStream, quiet = false): PullRenderer {
+  const { out, opts } = streamOutput(stream);
+  return createPullRenderer(out, { ...opts, quiet });
 }

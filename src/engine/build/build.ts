@@ -7,6 +7,7 @@ import { familiarName } from '../../oci-format/reference.js';
 import { findImage } from '../../image/resolve.js';
 import { tagRef } from '../../image/new-image.js';
 import { scratchName } from '../../image/tmp-dirs.js';
+import { newContainerId } from '../../container/store.js';
 import { parseDockerfile, parseTrigger, splitWords, type Instruction } from '../../build/dockerfile.js';
 import { planBuild, parseFrom, stageByName, type Stage } from '../../build/plan.js';
 import { BuildArgs, parseBuildArgFlags, type StageArgs } from '../../build/build-args.js';
@@ -192,16 +193,24 @@ function stageLookup(st: StageRun): Lookup {
   return lookupOf([...st.args.forRun(env).env, ...env]);
 }
 
-/** The step's cached image, or the one `make` produces; either way the stage moves on to it. */
-async function step(ctx: Ctx, st: StageRun, s: { createdBy: string; config: RuntimeConfig; author?: string; extra?: object }, make?: (key: string) => Promise<LayerRecord | undefined>): Promise<void> {
+/**
+ * A step's cached image, or the one `make` produces; either way the stage moves on to it.
+ * `nop` steps (metadata only) print the intermediate container Docker's classic builder
+ * creates and commits for them: no process needs to run for a config change, so none is
+ * made, but the id printed is a fresh container id, as Docker's output reads.
+ */
+async function step(ctx: Ctx, st: StageRun, s: { createdBy: string; config: RuntimeConfig; author?: string; extra?: object; nop?: boolean }, make?: (key: string) => Promise<LayerRecord | undefined>): Promise<void> {
   const key = cacheKey({ parent: st.state.imageId, createdBy: s.createdBy, config: s.config, author: s.author ?? st.state.img.author ?? '', extra: s.extra ?? {} });
   const hit = ctx.req.noCache ? undefined : await lookupCache(ctx.paths, key);
   if (hit) {
     ctx.req.out(' ---> Using cache');
     st.state = await imageState(ctx.paths, hit);
   } else {
+    const intermediate = s.nop === true ? newContainerId() : undefined;
+    if (intermediate !== undefined) ctx.req.out(` ---> Running in ${shortId(intermediate)}`);
     const layer = make ? await make(key) : undefined;
     st.state = await commitStep(ctx.paths, st.state, { config: s.config, createdBy: s.createdBy, ...(s.author !== undefined ? { author: s.author } : {}), ...(layer ? { layer } : {}), cacheKey: key }, ctx.clock);
+    if (intermediate !== undefined) ctx.req.out(` ---> Removed intermediate container ${shortId(intermediate)}`);
   }
   ctx.req.out(` ---> ${shortId(st.state.imageId)}`);
 }
@@ -212,14 +221,14 @@ async function dispatch(ctx: Ctx, st: StageRun, ins: Instruction): Promise<void>
     const pairs = parseArg(ins, stageLookup(st), ctx.escape);
     for (const [k, v] of pairs) st.args.declare(k, v);
     const line = `ARG ${pairs.map(([k, v]) => (v === undefined ? k : `${k}=${v}`)).join(' ')}`;
-    return step(ctx, st, { createdBy: nopLine(config, line), config });
+    return step(ctx, st, { createdBy: nopLine(config, line), config, nop: true });
   }
   if (ins.keyword === 'RUN') return runInstruction(ctx, st, ins);
   if (ins.keyword === 'COPY' || ins.keyword === 'ADD') return copyInstruction(ctx, st, ins);
   if (!METADATA_KEYWORDS.has(ins.keyword)) throw new MiniboxError(`dockerfile parse error line ${ins.line}: ${ins.keyword} is not allowed here`, 1);
   const r = applyMetadata(ins, config, { escape: ctx.escape, lookup: stageLookup(st), cmdSet: st.cmdSet });
   if (r.cmdSet) st.cmdSet = true;
-  const base = { createdBy: r.createdBy, config: r.config, ...(r.author !== undefined ? { author: r.author } : {}) };
+  const base = { createdBy: r.createdBy, config: r.config, nop: true, ...(r.author !== undefined ? { author: r.author } : {}) };
   if (ins.keyword !== 'WORKDIR' || !r.config.WorkingDir) return step(ctx, st, base);
   const dir = r.config.WorkingDir;
   if (imageTree(st.state.snapshotDirs).stat(dir.slice(1))?.type === 'dir' || dir === '/') return step(ctx, st, base);

@@ -5,7 +5,7 @@ import type { StatePaths } from '../../util/paths.js';
 import { ensureStoreDir } from '../../util/paths.js';
 import { scratchName } from '../../image/tmp-dirs.js';
 import { nativePackFs } from '../../layer/pack-walk.js';
-import { sniffCompression, unpackLayer } from '../../layer/unpack.js';
+import { type ArchiveFormat, sniffArchive, unpackArchive } from '../../layer/archive.js';
 import { nativeLayerFs } from '../../linux/native-layer-fs.js';
 import { checkFlags, parseJsonForm, splitFlags, splitWords, type Instruction } from '../../build/dockerfile.js';
 import { expandWord, type Lookup } from '../../build/shell-words.js';
@@ -20,7 +20,8 @@ import type { ImageState } from './step-image.js';
  * COPY and ADD: the sources (the context, an earlier stage or an image for --from, a URL
  * for ADD) planned by build/copy-plan.ts, laid out in a scratch dir (build/staging.ts) that
  * becomes the step's layer under the destination. A local tar archive given to ADD is
- * unpacked there instead (the project's own extractor: gzip, zstd or plain tar). What the
+ * unpacked there instead (layer/archive.ts: plain, gzip, bzip2, xz or zstd tar, told by
+ * magic bytes as Docker does). What the
  * cache key needs (the content checksum, the flags) comes back with the staging dir.
  */
 export interface CopyStepInput {
@@ -71,21 +72,6 @@ async function fetchUrl(url: string, dir: string): Promise<{ tree: SourceTree; n
   return { tree, name };
 }
 
-async function isArchive(file: string): Promise<boolean> {
-  const fd = fs.openSync(file, 'r');
-  try {
-    const head = Buffer.alloc(512);
-    const n = fs.readSync(fd, head, 0, 512, 0);
-    if (n >= 2 && head[0] === 0x1f && head[1] === 0x8b) return true;
-    if (n >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return true; // zstd
-    if (n >= 3 && head.subarray(0, 3).toString('latin1') === 'BZh') throw new MiniboxError(`ADD ${path.basename(file)}: bzip2 archives are not supported by minibox (gzip, zstd and plain tar are)`, 1);
-    if (n >= 6 && head.subarray(0, 6).equals(Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00]))) throw new MiniboxError(`ADD ${path.basename(file)}: xz archives are not supported by minibox (gzip, zstd and plain tar are)`, 1);
-    return n === 512 && head.subarray(257, 262).toString('latin1') === 'ustar';
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 function readEtc(tree: SourceTree): (name: 'passwd' | 'group') => string | undefined {
   return (name) => {
     const e = tree.stat(`etc/${name}`);
@@ -131,7 +117,7 @@ export async function prepareCopy(paths: StatePaths, input: CopyStepInput): Prom
     const workdir = input.parent.img.config.WorkingDir;
     const isDir = (abs: string) => image.stat(abs.slice(1))?.type === 'dir';
     let plan = planCopy({ keyword, sources, dest, workdir, fromContext: from === undefined }, tree, isDir);
-    let archives = keyword === 'ADD' && from === undefined && tree === input.context ? await archiveItems(plan) : new Set<string>();
+    let archives = keyword === 'ADD' && from === undefined && tree === input.context ? await archiveItems(plan) : new Map<string, ArchiveFormat>();
     if (archives.size > 0 && !dest.endsWith('/')) {
       // an archive unpacks into its destination, which is a directory then (Docker)
       plan = planCopy({ keyword, sources, dest: `${dest}/`, workdir, fromContext: true }, tree, isDir);
@@ -142,11 +128,14 @@ export async function prepareCopy(paths: StatePaths, input: CopyStepInput): Prom
     const srcLabel = archives.size > 0 ? plan.sourceHash.replace(/^[a-z]+:/, 'file:') : plan.sourceHash;
     return {
       createdBy: [...shellOf(input.parent.img.config), `#(nop) ${keyword} ${srcLabel} in ${dest} `].join(' '), // Docker's, trailing blank included
-      extra: { chown: chown ?? '', chmod: chmodText ?? '', from: from ?? '', archives: [...archives] },
+      extra: { chown: chown ?? '', chmod: chmodText ?? '', from: from ?? '', archives: [...archives.keys()] },
       prefix: plan.destDir,
       stage: async (dir) => {
         stageCopy({ ...plan, items: plan.items.filter((i) => !archives.has(i.to)) }, dir, { owner, ...(chmod !== undefined ? { chmod } : {}), rootMeta });
-        for (const item of plan.items.filter((i) => archives.has(i.to))) await extractInto(item.entry.abs, dir, chown !== undefined ? owner : undefined);
+        for (const item of plan.items) {
+          const format = archives.get(item.to);
+          if (format !== undefined) await extractInto(item.entry.abs, format, dir, chown !== undefined ? owner : undefined);
+        }
       },
       cleanup,
     };
@@ -156,16 +145,19 @@ export async function prepareCopy(paths: StatePaths, input: CopyStepInput): Prom
   }
 }
 
-/** The items of an ADD that are local archives (unpacked rather than copied). */
-async function archiveItems(plan: CopyPlan): Promise<Set<string>> {
-  const out = new Set<string>();
-  for (const item of plan.items) if (item.entry.type === 'file' && !item.to.includes('/') && (await isArchive(item.entry.abs))) out.add(item.to);
+/** The items of an ADD that are local archives (unpacked rather than copied), with their format. */
+async function archiveItems(plan: CopyPlan): Promise<Map<string, ArchiveFormat>> {
+  const out = new Map<string, ArchiveFormat>();
+  for (const item of plan.items) {
+    if (item.entry.type !== 'file' || item.to.includes('/')) continue;
+    const format = sniffArchive(item.entry.abs);
+    if (format !== undefined) out.set(item.to, format);
+  }
   return out;
 }
 
-async function extractInto(file: string, dir: string, owner: Ownership | undefined): Promise<void> {
-  const compression = await sniffCompression(file);
-  await unpackLayer(fs.createReadStream(file), compression, dir, { fs: nativeLayerFs, sameOwner: true, blobSize: fs.statSync(file).size });
+async function extractInto(file: string, format: ArchiveFormat, dir: string, owner: Ownership | undefined): Promise<void> {
+  await unpackArchive(file, format, dir, { fs: nativeLayerFs, sameOwner: true }, path.basename(file));
   if (owner) chownTree(dir, owner);
 }
 

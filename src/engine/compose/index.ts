@@ -2,7 +2,6 @@
  * What the CLI's `compose` command uses: loading (compose/, re-exported so the CLI keeps to
  * the engine), the commands carried out (project.ts), and the views of ps and logs.
  */
-import { readLogs } from '../logs.js';
 import { familiarImageName } from '../../oci-format/reference.js';
 import { containerPortsColumn } from '../network.js';
 import { readCommand } from '../../container/spec-read.js';
@@ -10,12 +9,17 @@ import { statePaths } from '../../util/paths.js';
 import { LABEL } from '../../compose/labels.js';
 import type { ComposeProject } from '../../compose/model.js';
 import { projectContainers, type ProjectContainer } from './project.js';
+import { followLogs, serviceContainers, type LogEmit } from './commands.js';
 
 export { loadProject, type LoadOptions } from '../../compose/load.js';
 export { projectYaml } from '../../compose/config-yaml.js';
 export type { ComposeProject } from '../../compose/model.js';
 export { LABEL } from '../../compose/labels.js';
 export { buildServices, down, eachContainer, projectContainers, up, type ProjectContainer } from './project.js';
+export { attachedUp, execService, listProjects, pullServices, pushServices, runService, type LogEmit } from './commands.js';
+export { parseAnsiMode, useColor, type AnsiMode } from '../../compose/log-prefix.js';
+export { shellSplit } from '../../compose/normalize.js';
+export { parseRmi } from '../../compose/plan.js';
 export { startContainer } from '../start.js';
 export { stopContainer, restartContainer } from '../lifecycle.js';
 export { removeContainer, containerHealth } from '../containers.js';
@@ -34,7 +38,8 @@ export interface PsRow {
 export async function psRows(project: ComposeProject, all: boolean, services: readonly string[]): Promise<PsRow[]> {
   const rows: PsRow[] = [];
   for (const c of await projectContainers(project.name)) {
-    if (!all && !c.running) continue;
+    // one-off containers (compose run) only with --all, as in Compose
+    if (!all && (!c.running || c.labels[LABEL.oneoff] === 'True')) continue;
     const service = c.labels[LABEL.service] ?? '';
     if (services.length && !services.includes(service)) continue;
     const command = await readCommand(c.id).catch(() => [] as string[]);
@@ -51,24 +56,13 @@ export async function psRows(project: ComposeProject, all: boolean, services: re
   return rows;
 }
 
-/** `compose logs`: each container's log lines, prefixed `service-1  | ` (padded to the widest prefix). */
+/** `compose logs`: each service container's log lines, prefixed `service-1  | ` (coloured when asked). */
 export async function projectLogs(
   project: ComposeProject,
   services: readonly string[],
-  opts: { follow: boolean; tail?: string },
-  emit: (prefix: string, stream: 'stdout' | 'stderr', line: string) => void,
+  opts: { follow: boolean; tail?: string; color?: boolean },
+  emit: LogEmit,
 ): Promise<void> {
-  const containers = (await projectContainers(project.name)).filter(
-    (c) => services.length === 0 || services.includes(c.labels[LABEL.service] ?? ''),
-  );
-  const prefixes = containers.map((c) => (c.name.startsWith(`${project.name}-`) ? c.name.slice(project.name.length + 1) : c.name));
-  const width = Math.max(0, ...prefixes.map((p) => p.length));
-  await Promise.all(
-    containers.map((c, i) =>
-      readLogs(c.id, { follow: opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) }, (e) => {
-        const prefix = `${(prefixes[i] ?? '').padEnd(width)}  | `;
-        for (const line of e.log.replace(/\n$/, '').split('\n')) emit(prefix, e.stream, line);
-      }),
-    ),
-  );
+  const containers = await serviceContainers(project, services);
+  await followLogs(project, containers, { follow: opts.follow, color: opts.color === true, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) }, emit);
 }

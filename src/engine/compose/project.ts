@@ -6,11 +6,13 @@
  * found by label, `build` goes through the build engine. What is found is always found by
  * labels, so a changed or deleted file does not hide a project's containers.
  */
+import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { LABEL, resourceLabels } from '../../compose/labels.js';
 import type { ComposeProject, ServiceConfig } from '../../compose/model.js';
-import { planUp, selectServices, type ObservedContainer } from '../../compose/plan.js';
+import { checkBuildContexts, imagesToRemove, planUp, selectServices, type ObservedContainer } from '../../compose/plan.js';
+import { isOneShot, readiness } from '../../compose/readiness.js';
 import { labelsOf } from '../../container/labels.js';
 import { readSpec } from '../../container/spec-read.js';
 import type { ContainerState } from '../../container/state.js';
@@ -31,8 +33,8 @@ export interface ProjectContainer extends ObservedContainer {
   state: ContainerState;
 }
 
-/** Every container that carries the project's label, the stopped ones too. */
-export async function projectContainers(project: string): Promise<ProjectContainer[]> {
+/** Every container with a compose project label (any project), the stopped ones too. */
+export async function composeContainers(): Promise<ProjectContainer[]> {
   const dir = statePaths().containers;
   const all = await listContainers(true);
   const out: ProjectContainer[] = [];
@@ -43,11 +45,24 @@ export async function projectContainers(project: string): Promise<ProjectContain
     } catch {
       continue; // a container being removed under us
     }
-    if (labels[LABEL.project] !== project) continue;
+    if (labels[LABEL.project] === undefined) continue;
     out.push({ id: state.id, name: state.name, running: state.status === 'running', labels, state });
   }
   return out.sort((a, b) => a.name.localeCompare(b.name));
 }
+
+/** Every container that carries the project's label, the stopped ones too. */
+export async function projectContainers(project: string): Promise<ProjectContainer[]> {
+  return (await composeContainers()).filter((c) => c.labels[LABEL.project] === project);
+}
+
+const isDir = (p: string): boolean => {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+};
 
 export interface BuildOptions {
   services: readonly string[];
@@ -59,6 +74,11 @@ export interface BuildOptions {
 export async function buildServices(project: ComposeProject, opts: BuildOptions, say: Say): Promise<void> {
   const { buildImage } = await import('../build/build.js');
   const names = opts.services.length ? selectServices(project, opts.services, true) : selectServices(project, [], false);
+  try {
+    checkBuildContexts(project, names, isDir);
+  } catch (err) {
+    throw new MiniboxError(describe(err), 1);
+  }
   for (const name of names) {
     const svc = project.services[name] as ServiceConfig;
     if (!svc.build) continue;
@@ -97,6 +117,10 @@ export interface UpOptions {
   forceRecreate: boolean;
   noDeps: boolean;
   removeOrphans: boolean;
+  /** --wait: return once every service is running (healthy where it has a healthcheck). */
+  wait?: boolean;
+  /** --wait-timeout, in seconds. */
+  waitTimeout?: number;
 }
 
 async function imageIdOf(ref: string): Promise<string | undefined> {
@@ -130,22 +154,7 @@ export async function up(project: ComposeProject, opts: UpOptions, say: Say): Pr
     }
   }
 
-  const existingNets = new Set((await listAllNetworks()).map((n) => n.name));
-  for (const key of plan.networks) {
-    const net = project.networks[key];
-    if (!net || existingNets.has(net.name)) continue;
-    if (net.external) throw new MiniboxError(`network ${net.name} declared as external, but could not be found`, 1);
-    await createNetwork(net.name, net.driver ?? 'bridge');
-    say(` Network ${net.name}  Created`);
-  }
-  const existingVols = new Set((await listVolumeViews([])).map((v) => v.Name));
-  for (const key of plan.volumes) {
-    const vol = project.volumes[key];
-    if (!vol || existingVols.has(vol.name)) continue;
-    if (vol.external) throw new MiniboxError(`external volume "${vol.name}" not found`, 1);
-    await createNamedVolume(vol.name, vol.driver ?? 'local', resourceLabels(project.name, 'volume', key));
-    say(` Volume ${vol.name}  Created`);
-  }
+  await ensureResources(project, plan.networks, plan.volumes, say);
 
   const ids: Record<string, string> = {};
   for (const action of plan.actions) {
@@ -174,13 +183,73 @@ export async function up(project: ComposeProject, opts: UpOptions, say: Say): Pr
     ids[svc.name] = id;
     say(` Container ${req.name ?? id}  Started`);
   }
+  if (opts.wait) await waitForServices(project, ids, opts.waitTimeout, say);
   return ids;
+}
+
+/**
+ * `up --wait`: polls every container `up` left running until each is ready (readiness.ts);
+ * the first unhealthy or exited service is an error naming it; past the timeout, the
+ * services not ready yet are named.
+ */
+export async function waitForServices(project: ComposeProject, ids: Readonly<Record<string, string>>, timeoutSeconds: number | undefined, say: Say): Promise<void> {
+  const deadline = timeoutSeconds !== undefined ? Date.now() + timeoutSeconds * 1000 : Infinity;
+  const pending = new Set(Object.keys(ids));
+  for (;;) {
+    const states = new Map((await listContainers(true)).map((c) => [c.id, c]));
+    for (const service of [...pending]) {
+      const id = ids[service] ?? '';
+      const c = states.get(id);
+      const name = c?.name ?? id;
+      // a service with a healthcheck is "starting" until the monitor's first record says otherwise
+      const check = project.services[service]?.healthcheck;
+      const health = containerHealth(id)?.Status ?? (check && !check.disable && check.test?.[0] !== 'NONE' ? 'starting' : undefined);
+      const r = readiness(service, { container: name, status: c?.status ?? 'exited', ...(c ? { exitCode: c.exitCode } : {}), ...(health ? { health } : {}) }, isOneShot(project, service));
+      if (r.kind === 'failed') throw new MiniboxError(r.message, 1);
+      if (r.kind === 'ready') {
+        pending.delete(service);
+        say(` Container ${name}  ${health ? 'Healthy' : c?.status === 'running' ? 'Running' : 'Exited'}`);
+      }
+    }
+    if (pending.size === 0) return;
+    if (Date.now() > deadline) throw new MiniboxError(`timeout waiting for services to be running or healthy: ${[...pending].sort().join(', ')}`, 1);
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+}
+
+/**
+ * The project's networks and named volumes a command needs, created when missing (with the
+ * project's labels on volumes); external ones must exist, checked before anything is made.
+ */
+export async function ensureResources(project: ComposeProject, networks: readonly string[], volumes: readonly string[], say: Say): Promise<void> {
+  const existingNets = new Set((await listAllNetworks()).map((n) => n.name));
+  const existingVols = new Set((await listVolumeViews([])).map((v) => v.Name));
+  for (const key of networks) {
+    const net = project.networks[key];
+    if (net?.external && !existingNets.has(net.name)) throw new MiniboxError(`network ${net.name} declared as external, but could not be found`, 1);
+  }
+  for (const key of volumes) {
+    const vol = project.volumes[key];
+    if (vol?.external && !existingVols.has(vol.name)) throw new MiniboxError(`external volume "${vol.name}" not found`, 1);
+  }
+  for (const key of networks) {
+    const net = project.networks[key];
+    if (!net || existingNets.has(net.name)) continue;
+    await createNetwork(net.name, net.driver ?? 'bridge', net.subnet);
+    say(` Network ${net.name}  Created`);
+  }
+  for (const key of volumes) {
+    const vol = project.volumes[key];
+    if (!vol || existingVols.has(vol.name)) continue;
+    await createNamedVolume(vol.name, vol.driver ?? 'local', resourceLabels(project.name, 'volume', key));
+    say(` Volume ${vol.name}  Created`);
+  }
 }
 
 const POLL_MS = 200;
 
 /** depends_on conditions: started (nothing to wait for), healthy, completed successfully. */
-async function waitForDependencies(project: ComposeProject, svc: ServiceConfig, ids: Record<string, string>, say: Say): Promise<void> {
+export async function waitForDependencies(project: ComposeProject, svc: ServiceConfig, ids: Record<string, string>, say: Say): Promise<void> {
   for (const [dep, d] of Object.entries(svc.depends_on ?? {})) {
     const id = ids[dep];
     if (!id || d.condition === 'service_started') continue;
@@ -217,6 +286,8 @@ async function waitForDependencies(project: ComposeProject, svc: ServiceConfig, 
 export interface DownOptions {
   volumes: boolean;
   removeOrphans: boolean;
+  /** --rmi: the services' images removed too (plan.ts imagesToRemove). */
+  rmi?: 'local' | 'all';
 }
 
 /** `compose down`: the project's containers (found by label), its networks, and with -v its volumes. */
@@ -250,6 +321,18 @@ export async function down(project: ComposeProject, opts: DownOptions, say: Say)
       say(` Network ${n}  Removed`);
     } catch (err) {
       say(`WARNING: network ${n}: ${describe(err)}`);
+    }
+  }
+  if (opts.rmi) {
+    const { removeImageByName } = await import('../images.js');
+    for (const name of imagesToRemove(project, opts.rmi)) {
+      if (!(await findImage(statePaths(), name))) continue;
+      try {
+        await removeImageByName(name, false);
+        say(` Image ${name}  Removed`);
+      } catch (err) {
+        say(`WARNING: image ${name}: ${describe(err)}`);
+      }
     }
   }
   if (opts.volumes) {

@@ -5,9 +5,12 @@
  * service's name a --network-alias on the project network, Compose's labels --label.
  */
 import { containerLabels, containerName } from '../../compose/labels.js';
+import { exposeKeys } from '../../compose/normalize.js';
 import type { ComposeProject, ServiceConfig } from '../../compose/model.js';
 import type { HealthFlags } from '../../container/health.js';
 import type { RunRequest } from '../run.js';
+
+export { exposeKeys };
 
 /** The image a service runs: its `image:`, else `<project>-<service>` (what `build` tags). */
 export function serviceImage(project: ComposeProject, svc: ServiceConfig): string {
@@ -69,6 +72,19 @@ function volumeSpecs(project: ComposeProject, svc: ServiceConfig): { volumes: st
   return { volumes, tmpfs };
 }
 
+/**
+ * links → run's --link specs: `db` and `db:alias` name the linked service's first container
+ * (`<project>-db-1`, or its container_name) under the alias (the service's name by default),
+ * so the alias resolves in this container.
+ */
+export function linkSpecs(project: ComposeProject, svc: ServiceConfig): string[] {
+  return (svc.links ?? []).map((link) => {
+    const [target = '', alias] = link.split(':');
+    const targetSvc = project.services[target] ?? { name: target };
+    return `${containerName(project.name, targetSvc, 1)}:${alias ?? target}`;
+  });
+}
+
 /** The first network a service is on (run attaches it); the others are connected after. */
 export function serviceNetworks(project: ComposeProject, svc: ServiceConfig): { name: string; aliases: string[] }[] {
   return Object.entries(svc.networks ?? { default: null }).map(([key, cfg]) => ({
@@ -99,12 +115,15 @@ export function runRequestFor(project: ComposeProject, svc: ServiceConfig, numbe
     detach: true,
     resources: {
       ...(svc.mem_limit ? { memory: svc.mem_limit } : {}),
+      ...(svc.mem_reservation ? { memoryReservation: svc.mem_reservation } : {}),
       ...(svc.cpus ? { cpus: svc.cpus } : {}),
       ...(svc.pids_limit !== undefined ? { pidsLimit: String(svc.pids_limit) } : {}),
     },
     network: {
       ...(first ? { network: first.name, aliases: first.aliases } : {}),
       publish: publishSpecs(svc),
+      ...(svc.links?.length ? { links: linkSpecs(project, svc) } : {}),
+      ...(svc.expose?.length ? { expose: exposeKeys(svc.expose) } : {}),
     },
     labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`),
     mounts: { volumes, mounts: [], tmpfs, readOnly: svc.read_only === true },
@@ -119,4 +138,55 @@ export function runRequestFor(project: ComposeProject, svc: ServiceConfig, numbe
   if (svc.stop_grace_period) req.stopTimeout = durationSeconds(svc.stop_grace_period);
   if (health) req.health = health;
   return req;
+}
+
+export interface OneOffOptions {
+  /** CMD… given to `compose run` (replaces the service's command when not empty). */
+  command: string[];
+  /** --entrypoint, split into words. */
+  entrypoint?: string[];
+  /** -e, added after the service's environment. */
+  env: string[];
+  rm: boolean;
+  detach: boolean;
+  tty: boolean;
+  interactive: boolean;
+  user?: string;
+  workdir?: string;
+  /** 12 hex digits: the container is `<project>-<service>-run-<suffix>`. */
+  suffix: string;
+}
+
+/**
+ * `compose run`: a one-off container of the service, as Compose makes it — its own name
+ * `<project>-<service>-run-<hex>`, the label com.docker.compose.oneoff=True (so `up` and
+ * `ps` leave it out), no published ports, no restart policy, no container_name, and not
+ * reachable under the service's name (the service's own containers are).
+ */
+export function oneOffRunRequest(project: ComposeProject, svc: ServiceConfig, imageId: string, o: OneOffOptions): RunRequest {
+  const base: ServiceConfig = { ...svc };
+  delete base.container_name;
+  delete base.restart;
+  if (o.command.length) base.command = o.command;
+  if (o.entrypoint) base.entrypoint = o.entrypoint;
+  const req = runRequestFor(project, base, 1, imageId);
+  const labels = containerLabels(project, base, 1, imageId, true);
+  const out: RunRequest = {
+    ...req,
+    name: `${project.name}-${svc.name}-run-${o.suffix}`,
+    env: [...req.env, ...o.env],
+    labels: Object.entries(labels).map(([k, v]) => `${k}=${v}`),
+    autoRemove: o.rm,
+    detach: o.detach,
+    tty: o.tty,
+    interactive: o.interactive,
+    network: {
+      ...req.network,
+      aliases: [],
+      publish: [],
+    },
+  };
+  if (o.user !== undefined) out.user = o.user;
+  if (o.workdir !== undefined) out.workdir = o.workdir;
+  return out;
 }

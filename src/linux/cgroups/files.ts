@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync, mkdirSync, rmdirSync, existsSync } from 'node:fs';
 import { errnoCode, MiniboxError } from '../../util/errors.js';
+import { trace, traceFailure, traceStep } from '../../util/trace-events.js';
 
 /**
  * Reading and writing cgroup control files. Kernel errors become one-line MiniboxErrors
@@ -8,7 +9,9 @@ import { errnoCode, MiniboxError } from '../../util/errors.js';
 export function writeControl(dir: string, file: string, value: string | number): void {
   try {
     writeFileSync(`${dir}/${file}`, String(value));
+    if (trace.on) traceStep({ step: 'write', target: `${dir}/${file}`, value: String(value), concept: 'cgroups' });
   } catch (err) {
+    if (trace.on) traceFailure({ step: 'write', target: `${dir}/${file}`, value: String(value) }, err);
     throw new MiniboxError(`cgroup: write ${file}=${value}: ${errnoMessage(err)}`, 125, { cause: err });
   }
 }
@@ -36,7 +39,8 @@ export function readKeyed(dir: string, file: string): Map<string, number> {
 }
 
 export function ensureDir(dir: string): void {
-  mkdirSync(dir, { recursive: true });
+  const made = mkdirSync(dir, { recursive: true });
+  if (trace.on && made !== undefined) traceStep({ step: 'mkdir', target: dir, concept: 'cgroups' });
 }
 
 /**
@@ -54,7 +58,10 @@ const CGROUP_RMDIR_INTERVAL_MS = 10;
 export async function removeDir(dir: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      if (existsSync(dir)) rmdirSync(dir);
+      if (existsSync(dir)) {
+        rmdirSync(dir);
+        if (trace.on) traceStep({ step: 'rmdir', target: dir, concept: 'cgroups' });
+      }
       return;
     } catch (err) {
       if (errnoCode(err) === 'ENOENT') return;
@@ -125,4 +132,19 @@ export function retryOnVanishedParent(step: () => void): void {
       if (i >= 20 || (errnoCode(err) !== 'ENOENT' && errnoCode(cause) !== 'ENOENT')) throw err;
     }
   }
+}
+
+/**
+ * mkdir one cgroup level of a given path (OCI linux.cgroupsPath): true when this call made it.
+ * A concurrent create of the same shared parent is no error (EEXIST: theirs, not ours).
+ */
+export function makeLevel(dir: string): boolean {
+  try {
+    mkdirSync(dir);
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw err;
+  }
+  if (trace.on) traceStep({ step: 'mkdir', target: dir, concept: 'cgroups' });
+  return true;
 }

@@ -1,5 +1,6 @@
 import { MiniboxError } from '../../util/errors.js';
 import { CommandError, runCommand } from '../../util/command.js';
+import { trace, traceStep } from '../../util/trace-events.js';
 import { enableForwarding, forwardingIsMinibox, restoreForwarding } from './ip-forward.js';
 import { freshSetup, freshTeardown, setupFromSaved, teardownFromSaved, type SavedRules } from './firewall-batches.js';
 import { deletion, NAT_CHAIN, portRule, type DnatPort } from './firewall-rules.js';
@@ -40,6 +41,11 @@ async function restore(batch: Record<string, string[]>): Promise<void> {
   let text = '';
   for (const [table, lines] of Object.entries(batch)) if (lines.length > 0) text += `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
   if (text !== '') await run('iptables-restore', ['-w', '--noflush'], text);
+  if (trace.on && text !== '') {
+    for (const [table, lines] of Object.entries(batch)) {
+      if (lines.length > 0) traceStep({ step: 'iptables-restore --noflush', target: `-t ${table}`, value: `(${lines.length} rule change${lines.length === 1 ? '' : 's'})`, concept: 'firewall' });
+    }
+  }
 }
 
 /**
@@ -78,6 +84,11 @@ export async function teardownNetworkFirewall(bridges: string[], lastNetwork: bo
 /** DNAT rules for a container's published ports, tagged so removePortRules finds them. */
 export async function addPortRules(ports: DnatPort[], ip: string, tag: string): Promise<void> {
   await restore({ nat: ports.map((b) => portRule(b, ip, tag)) });
+  if (trace.on) {
+    for (const b of ports) {
+      traceStep({ step: 'iptables -t nat DNAT', target: `${b.hostIp || '0.0.0.0'}:${b.hostPort}/${b.proto}`, result: `${ip}:${b.containerPort}`, concept: 'dnat' });
+    }
+  }
 }
 
 /** Delete the DNAT rules carrying this tag (a container's), whatever else changed meanwhile. */

@@ -1,6 +1,7 @@
 import { shimPath } from '../shim.js';
 import { MiniboxError } from '../../util/errors.js';
 import { CommandError, runCommand } from '../../util/command.js';
+import { trace, traceStep } from '../../util/trace-events.js';
 
 /**
  * Links and addresses, through minibox-shim (netlink is C's job; minibox never runs `ip`):
@@ -36,8 +37,10 @@ async function shim(args: string[]): Promise<void> {
 /** Delete links by name (missing ones are fine). */
 export async function deleteLinks(names: string[]): Promise<void> {
   if (names.length > 0) await shim(['link-del', ...names]);
+  if (trace.on && names.length > 0) traceStep({ step: 'ip link del', target: names.join(' '), result: 'deleted (RTM_DELLINK, one batch)', concept: 'veth' });
 }
 
 export async function attachRunning(pid: number, a: BridgeAttachment, ifname: string): Promise<void> {
   await shim(['net-attach', String(pid), a.bridge, a.bridgeCidr, a.veth, ifname, a.cidr]);
+  if (trace.on) traceStep({ step: 'veth', target: `${a.veth} ↔ ${ifname} in netns of pid ${pid}`, value: a.cidr, result: `on ${a.bridge}`, concept: 'veth' });
 }

@@ -1,5 +1,6 @@
 import { closeSync } from 'node:fs';
 import { parentPid } from './status.js';
+import { trace, traceStep } from '../../util/trace-events.js';
 
 /**
  * Send `sig` to `pid` only while it is a child of `parent`. A pidfd pins the process first,
@@ -17,6 +18,7 @@ export async function signalChildOf(pid: number, parent: number, sig: number): P
   try {
     if (parentPid(pid) !== parent) return false;
     pidfdSendSignal(fd, sig);
+    if (trace.on) traceStep({ step: 'pidfd_send_signal', target: `pid ${pid}`, value: `signal ${sig}`, concept: 'signals' });
     return true;
   } catch {
     return false;

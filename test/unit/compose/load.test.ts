@@ -102,6 +102,17 @@ describe('compose loading', () => {
     expect(() => load()).toThrow(/^compose\.yaml:3: yaml: /);
   });
 
+  it("what minibox ignores is still checked against the Compose Specification's own schema", () => {
+    // privileged and networks.*.driver are accepted and not implemented by minibox's schema;
+    // the spec's schema still types them, as Compose does
+    write('compose.yaml', 'services:\n  web:\n    image: busybox\n    privileged: [1, 2]\n');
+    expect(() => load()).toThrow('compose.yaml:4: services.web.privileged must be a boolean or string');
+    write('compose.yaml', 'services:\n  web:\n    image: busybox\nnetworks:\n  back:\n    driver: 5\n');
+    expect(() => load()).toThrow('compose.yaml:6: networks.back.driver must be a string');
+    write('compose.yaml', 'services:\n  web:\n    image: busybox\n    privileged: true\n    logging: {driver: json-file}\n');
+    expect(load().services.web?.image).toBe('busybox');
+  });
+
   it('environment: list and map forms, bare keys from the shell and .env, env_file under environment', () => {
     write('.env', 'FROM_DOTENV=d\n');
     write('app.env', '# comment\nexport FILE_ONLY=f\nOVER=file\nQUOTED="a b"\n');

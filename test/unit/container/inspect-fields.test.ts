@@ -3,7 +3,7 @@ import { buildSpec, type OciMount, type OciSpec, type SpecInput } from '../../..
 import { containerSecurity } from '../../../src/container/security/confinement.js';
 import { ociMountOf, parseMountFlag, parseTmpfsFlag, parseVolumeFlag, type MountRequest } from '../../../src/container/mounts.js';
 import { withProcessOptions } from '../../../src/container/process-options.js';
-import { DEFAULT_HOST_CONFIG, parseStorageFlags, saysMoreThanDefaults, storageFlagsOf, type HostConfig } from '../../../src/container/hostconfig.js';
+import { DEFAULT_HOST_CONFIG, hostConfigOf, parseStorageFlags, saysMoreThanDefaults, storageFlagsOf, type HostConfig } from '../../../src/container/hostconfig.js';
 import { configVolumes, mountPointsOf, storageHostConfig } from '../../../src/container/inspect-storage.js';
 import { healthcheckOf, processConfigFields, runtimeHostConfig } from '../../../src/container/inspect-config.js';
 import { inspectFieldsOf } from '../../../src/container/inspect-fields.js';
@@ -195,5 +195,17 @@ describe('hostconfig.json storage record', () => {
     expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, storage: { volumes: ['/a:/b'] } })).toBe(true);
     expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, stopSignal: 'SIGINT' })).toBe(true);
     expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, stopTimeout: 1 })).toBe(true);
+    // --rm --network none: inspect must not show the default bridge for it
+    expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, network: { network: 'none' } })).toBe(true);
+    expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, network: { publish: ['80'] } })).toBe(true);
+    expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, network: { network: 'bridge', publish: [], links: [] } })).toBe(false);
+    expect(saysMoreThanDefaults({ ...DEFAULT_HOST_CONFIG, network: { publishAll: false } })).toBe(false);
+  });
+
+  it('run and run -d record the same host config; a bad restart policy is refused', () => {
+    const req = { interactive: false, tty: true, network: { network: 'none' }, stopTimeout: 3, mounts: { volumes: ['/a:/b'], mounts: [], tmpfs: [] } };
+    expect(hostConfigOf(req, undefined)).toEqual({ restart: 'no', tty: true, interactive: false, stopSignal: 'SIGTERM', stopTimeout: 3, network: { network: 'none' }, storage: { volumes: ['/a:/b'] } });
+    expect(hostConfigOf({ ...req, restart: 'on-failure:3' }, 'SIGINT').restart).toBe('on-failure:3');
+    expect(() => hostConfigOf({ ...req, restart: 'sometimes' })).toThrow(/invalid restart policy: sometimes/);
   });
 });

@@ -61,7 +61,7 @@ describe('buildSpec', () => {
 
   it('annotates the image and the layers, bottom → top, so the rootfs can be rebuilt from the file', () => {
     expect(spec.annotations).toEqual({
-      'org.opencontainers.image.ref.name': 'docker.io/library/busybox:latest',
+      'io.minibox.image.ref': 'docker.io/library/busybox:latest',
       'io.minibox.image.id': `sha256:${'1'.repeat(64)}`,
       'io.minibox.rootfs.lower': '/var/lib/minibox/snapshots/aaa:/var/lib/minibox/snapshots/bbb',
     });

@@ -96,4 +96,33 @@ describe('containerConfig', () => {
     );
     expect(c).toMatchObject({ Env: ['PATH=/bin', 'HOSTNAME=abc', 'A=1'], User: 'app', Labels: { a: 'b' }, StopSignal: 'SIGINT' });
   });
+
+  it("carries what run added, over the image's (moby daemon/commit.go merge): -p ports, anonymous -v volumes, --health-*, labels", () => {
+    const image = { ExposedPorts: { '443/tcp': {} }, Volumes: { '/img': {} }, Labels: { from: 'image', a: 'image' }, Healthcheck: { Test: ['CMD', 'old'] } };
+    const c = containerConfig(
+      image,
+      image,
+      spec({}, { 'io.minibox.labels': '{"a":"run"}' }),
+      {
+        ...DEFAULT_HOST_CONFIG,
+        network: { publish: ['8080:80', '127.0.0.1::53/udp', '9000-9001:9000-9001'] },
+        storage: { volumes: ['/data', 'named:/named', '/host:/bind', '/logs/'] },
+        healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 5e9 },
+      },
+    );
+    expect(c.ExposedPorts).toEqual({ '443/tcp': {}, '80/tcp': {}, '53/udp': {}, '9000/tcp': {}, '9001/tcp': {} });
+    expect(c.Volumes).toEqual({ '/img': {}, '/data': {}, '/logs/': {} });
+    expect(c.Labels).toEqual({ from: 'image', a: 'run' });
+    expect(c.Healthcheck).toEqual({ Test: ['CMD-SHELL', 'true'], Interval: 5e9 });
+    // and -c changes land on top of all that
+    const changed = applyChanges(c, ['EXPOSE 22', 'VOLUME /more']);
+    expect(Object.keys(changed.ExposedPorts ?? {})).toContain('22/tcp');
+    expect(Object.keys(changed.Volumes ?? {})).toEqual(['/img', '/data', '/logs/', '/more']);
+  });
+
+  it("without run flags, keeps the image's ports, volumes and healthcheck as they are", () => {
+    const image = { ExposedPorts: { '443/tcp': {} }, Volumes: { '/img': {} }, Healthcheck: { Test: ['CMD', 'old'] } };
+    const c = containerConfig(image, image, spec({}), { ...DEFAULT_HOST_CONFIG, healthcheck: image.Healthcheck });
+    expect(c).toMatchObject(image);
+  });
 });

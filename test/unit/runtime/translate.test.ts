@@ -13,7 +13,7 @@ function spec(edit: (s: any) => void = () => undefined): unknown {
   return s;
 }
 
-const tr = (raw: unknown) => translateBundle({ id: 'c1', bundle: '/bundles/b', raw, cgroup });
+const tr = (raw: unknown, apparmorEnabled = false) => translateBundle({ id: 'c1', bundle: '/bundles/b', raw, cgroup, apparmorEnabled });
 
 describe('config.json → shim config', () => {
   it('translates runc\'s default spec: rootfs under the bundle, the process, caps, rlimits, masks', () => {
@@ -98,19 +98,72 @@ describe('config.json → shim config', () => {
 
   it('refuses what the shim cannot honour, by name', () => {
     const cases: [(s: any) => void, RegExp][] = [
-      [(s) => (s.linux.namespaces[1] = { type: 'network', path: '/run/netns/x' }), /joining the network namespace at \/run\/netns\/x/],
       [(s) => s.linux.namespaces.push({ type: 'user' }), /a user namespace is not supported/],
       [(s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'pid')), /sharing the host's pid namespace/],
-      [(s) => (s.hooks = { prestart: [{ path: '/bin/true' }] }), /hooks is not supported/],
-      [(s) => (s.process.terminal = true), /process.terminal true/],
+      [(s) => (s.hooks = { preStart: [{ path: '/bin/true' }] }), /hooks.preStart is not a hook minibox-runtime knows/],
+      [(s) => (s.hooks = { prestart: [{ path: 'true' }] }), /hooks.prestart\[0\].path: must be an absolute path/],
+      [(s) => (s.hooks = { poststop: [{ path: '/bin/true', timeout: 0 }] }), /hooks.poststop\[0\].timeout/],
+      [(s) => (s.linux.namespaces[1] = { type: 'network', path: 'netns/x' }), /namespaces network path: must be absolute/],
+      [(s) => (s.linux.rootfsPropagation = 'sideways'), /linux.rootfsPropagation "sideways"/],
+      [(s) => (s.process.oomScoreAdj = 5000), /process.oomScoreAdj/],
+      [(s) => (s.process.user.umask = 0o1777), /process.user.umask/],
       [(s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), /linux.uidMappings/],
       [(s) => s.mounts.push({ destination: '/x', type: 'overlay', source: 'o' }), /a overlay mount at \/x/],
-      [(s) => (s.process.apparmorProfile = 'p'), /process.apparmorProfile/],
+      [(s) => (s.process.apparmorProfile = 'p'), /process.apparmorProfile "p" asked for, but AppArmor is not enabled on this host/],
       [(s) => (s.linux.resources.blockIO = { weight: 10 }), /linux.resources.blockIO/],
       [(s) => (s.process.cwd = 'rel'), /process.cwd: must be absolute/],
       [(s) => (s.process.args = []), /process.args/],
     ];
     for (const [edit, msg] of cases) expect(() => tr(spec(edit))).toThrow(msg);
+  });
+
+  it('passes namespace paths, umask, oomScoreAdj, domainname and rootfsPropagation as oci.* records', () => {
+    const t = tr(
+      spec((s) => {
+        s.linux.namespaces = s.linux.namespaces.map((n: any) => (n.type === 'network' ? { type: 'network', path: '/run/netns/x' } : n.type === 'pid' ? { type: 'pid', path: '/proc/9/ns/pid' } : n));
+        s.process.user.umask = 0o27;
+        s.process.oomScoreAdj = -5;
+        s.domainname = 'example.org';
+        s.linux.rootfsPropagation = 'rslave';
+      }),
+    );
+    expect(t.records).toEqual(['oci.ns=pid:/proc/9/ns/pid', 'oci.ns=net:/run/netns/x', 'oci.umask=27', 'oci.oomscoreadj=-5', 'oci.domainname=example.org', 'oci.rootprop=rslave']);
+    // a joined network namespace is not configured as a new one
+    expect(t.shim.netRecords).toEqual(['net.mode=host']);
+    expect(tr(spec()).records).toEqual([]);
+  });
+
+  it('passes create-time hooks to the shim with the state split around pid and status; keeps post* for the runtime', () => {
+    const t = tr(
+      spec((s) => {
+        s.annotations = { a: 'b' };
+        s.hooks = {
+          prestart: [{ path: '/bin/p', args: ['p', '-x'], env: ['K=V'], timeout: 3 }],
+          startContainer: [{ path: '/bin/s' }],
+          poststop: [{ path: '/bin/q' }],
+        };
+      }),
+    );
+    expect(t.records).toEqual([
+      'oci.hook=prestart',
+      'oci.hook.path=/bin/p',
+      'oci.hook.arg=p',
+      'oci.hook.arg=-x',
+      'oci.hook.env=K=V',
+      'oci.hook.timeout=3',
+      'oci.hook=startContainer',
+      'oci.hook.path=/bin/s',
+      'oci.state.pre={"ociVersion":"1.2.0","id":"c1","pid":',
+      'oci.state.post=,"bundle":"/bundles/b","annotations":{"a":"b"}}',
+    ]);
+    const pre = t.records.at(-2)!.slice('oci.state.pre='.length);
+    const post = t.records.at(-1)!.slice('oci.state.post='.length);
+    expect(JSON.parse(`${pre}42,"status":"creating"${post}`)).toEqual({ ociVersion: '1.2.0', id: 'c1', pid: 42, status: 'creating', bundle: '/bundles/b', annotations: { a: 'b' } });
+    expect(t.hooks.poststop).toEqual([{ path: '/bin/q' }]);
+  });
+
+  it('an AppArmor profile on a host with AppArmor is refused as unsupported, not as absent', () => {
+    expect(() => tr(spec((s) => (s.process.apparmorProfile = 'p')), true)).toThrow(/process.apparmorProfile \(loading AppArmor profiles\) is not supported/);
   });
 
   it('names the field of an invalid config.json (minibox\'s own parser)', () => {

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import type { CgroupStats, ContainerCgroup, DeviceControl, DeviceRule, FreezerState, Limits } from '../types.js';
-import { ensureDir, removeDir, removeParentIfEmpty, retryOnVanishedParent } from '../files.js';
+import { ensureDir, makeLevel, removeDir, removeParentIfEmpty, retryOnVanishedParent } from '../files.js';
 import { MiniboxError } from '../../../util/errors.js';
 import { hostMemory } from '../v2/cgroup.js';
 import { applyMemory, memoryStats } from './memory.js';
@@ -23,11 +23,22 @@ type Controller = (typeof CONTROLLERS)[number];
 export class V1Cgroup implements ContainerCgroup {
   readonly kind = 'v1' as const;
   private readonly dirs = new Map<Controller, string>();
+  /** Directories create() made (ancestors and leaves), parents first; only with `at`. */
+  readonly createdDirs: string[] = [];
 
-  constructor(mounts: Map<string, string>, id: string) {
+  /**
+   * `at`: the cgroup at <mount>/<at> in each controller (an OCI bundle's linux.cgroupsPath)
+   * instead of <mount>/minibox/<id>; its ancestors are made one by one (cpuset needs cpus and
+   * mems in each) and remove() leaves them to the caller (createdDirs says which are ours).
+   */
+  constructor(
+    mounts: Map<string, string>,
+    id: string,
+    private readonly at?: string,
+  ) {
     for (const c of CONTROLLERS) {
       const mount = mounts.get(c);
-      if (mount) this.dirs.set(c, path.join(mount, 'minibox', id));
+      if (mount) this.dirs.set(c, at === undefined ? path.join(mount, 'minibox', id) : path.join(mount, at));
     }
   }
 
@@ -37,7 +48,8 @@ export class V1Cgroup implements ContainerCgroup {
 
   /** Each joined hierarchy by the name the host mounts it under (cpu,cpuacct when co-mounted). */
   get viewSpec(): string {
-    return `v1:${this.joinPaths.map((d) => path.basename(path.dirname(path.dirname(d)))).join(' ')}`;
+    const depth = this.at === undefined ? 2 : this.at.split('/').length;
+    return `v1:${this.joinPaths.map((d) => path.basename(mountOf(d, depth))).join(' ')}`;
   }
 
   private dir(c: Controller): string | undefined {
@@ -45,12 +57,29 @@ export class V1Cgroup implements ContainerCgroup {
   }
 
   create(): void {
+    if (this.at !== undefined) return this.createAt(this.at);
     for (const [c, dir] of this.dirs) {
       retryOnVanishedParent(() => {
         ensureDir(path.dirname(dir));
         if (c === 'cpuset') inheritCpuset(path.dirname(dir));
         ensureDir(dir);
         if (c === 'cpuset') inheritCpuset(dir);
+      });
+    }
+  }
+
+  private createAt(at: string): void {
+    const segments = at.split('/');
+    for (const [c, leaf] of this.dirs) {
+      const mount = mountOf(leaf, segments.length);
+      // a shared parent another container's delete removes meanwhile: made again
+      retryOnVanishedParent(() => {
+        for (let i = 1; i <= segments.length; i++) {
+          const dir = path.join(mount, ...segments.slice(0, i));
+          if (existsSync(dir) || !makeLevel(dir)) continue;
+          this.createdDirs.push(dir);
+          if (c === 'cpuset') inheritCpuset(dir);
+        }
       });
     }
   }
@@ -117,7 +146,14 @@ export class V1Cgroup implements ContainerCgroup {
   async remove(): Promise<void> {
     for (const dir of this.joinPaths) {
       await removeDir(dir);
-      removeParentIfEmpty(path.dirname(dir));
+      if (this.at === undefined) removeParentIfEmpty(path.dirname(dir));
     }
   }
+}
+
+/** The controller mount a cgroup directory `depth` levels below it sits in. */
+function mountOf(dir: string, depth: number): string {
+  let d = dir;
+  for (let i = 0; i < depth; i++) d = path.dirname(d);
+  return d;
 }

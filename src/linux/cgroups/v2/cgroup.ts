@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import type { CgroupStats, ContainerCgroup, DeviceControl, FreezerState, Limits } from '../types.js';
-import { ensureDir, readControlOr, removeDir, removeParentIfEmpty, retryOnVanishedParent, writeControl } from '../files.js';
+import { ensureDir, makeLevel, readControlOr, removeDir, removeParentIfEmpty, retryOnVanishedParent, writeControl } from '../files.js';
 import { applyMemory, memoryStats } from './memory.js';
 import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
@@ -19,12 +19,16 @@ const WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'];
 export class V2Cgroup implements ContainerCgroup {
   readonly kind = 'v2' as const;
   readonly dir: string;
+  /** Directories create() made, parents first; only with `at` (see V1Cgroup). */
+  readonly createdDirs: string[] = [];
 
+  /** `at`: the cgroup at <root>/<at> (linux.cgroupsPath); remove() then leaves its parents to the caller. */
   constructor(
     private readonly root: string,
     id: string,
+    private readonly at?: string,
   ) {
-    this.dir = path.join(root, 'minibox', id);
+    this.dir = at === undefined ? path.join(root, 'minibox', id) : path.join(root, at);
   }
 
   get joinPaths(): string[] {
@@ -34,12 +38,25 @@ export class V2Cgroup implements ContainerCgroup {
   readonly viewSpec = 'v2';
 
   create(): void {
+    if (this.at !== undefined) return this.createAt(this.at);
     const parent = path.dirname(this.dir);
     retryOnVanishedParent(() => {
       ensureDir(parent);
       enableControllers(this.root);
       enableControllers(parent);
       mkdirSync(this.dir);
+    });
+  }
+
+  private createAt(at: string): void {
+    const segments = at.split('/');
+    enableControllers(this.root);
+    retryOnVanishedParent(() => {
+      for (let i = 1; i <= segments.length; i++) {
+        const dir = path.join(this.root, ...segments.slice(0, i));
+        if (!existsSync(dir) && makeLevel(dir)) this.createdDirs.push(dir);
+        if (i < segments.length) enableControllers(dir);
+      }
     });
   }
 
@@ -91,7 +108,7 @@ export class V2Cgroup implements ContainerCgroup {
 
   async remove(): Promise<void> {
     await removeDir(this.dir);
-    removeParentIfEmpty(path.dirname(this.dir));
+    if (this.at === undefined) removeParentIfEmpty(path.dirname(this.dir));
   }
 }
 

@@ -1,0 +1,2 @@
+#!/bin/sh
+echo "alice,bob,carol (from the db)"

@@ -41,6 +41,12 @@ export function interleave(tools, runs) {
   return tools.map((t, j) => summarize(t.tool, samples[j]));
 }
 
+/** The printed section of a module whose rows are summarize()'s. */
+export function formatStats(report) {
+  const lines = report.rows.map((r) => `  ${r.tool.padEnd(16)} median ${r.median.toFixed(1).padStart(7)} ms  (${r.min.toFixed(0)}–${r.max.toFixed(0)})`);
+  return [report.title, ...lines, `  ${report.summary}`].join('\n');
+}
+
 /** Run to completion, throwing with its stderr on failure; returns wall milliseconds. */
 export function timed(cmd, args, env = process.env) {
   const t0 = performance.now();

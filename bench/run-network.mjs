@@ -14,36 +14,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { BUSYBOX_LAYOUT as layout, PODMAN_IMAGE, have, podmanEngine, repo, summarize, timed } from './engines.mjs';
 
 export const name = 'run-network';
 export const title = 'run --rm busybox true on a bridge network: minibox vs podman (runc)';
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const layout = path.join(repo, 'images', 'busybox', 'out', 'busybox-oci');
-const PODMAN_IMAGE = 'localhost/minibox-bench-busybox:latest';
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
-};
-
-function timed(cmd, args, env) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { env, stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr}`);
-  return ms;
-}
-
-const have = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`]).status === 0;
-
-function preparePodman(tmp) {
-  if (!have('podman') || !have('skopeo')) return false;
-  const archive = path.join(tmp, 'busybox.oci.tar');
-  execFileSync('skopeo', ['copy', '-q', `oci:${layout}`, `oci-archive:${archive}:${PODMAN_IMAGE}`]);
-  execFileSync('podman', ['load', '-q', '-i', archive], { stdio: 'ignore' });
-  return true;
-}
+const median = (xs) => summarize('', xs).median;
 
 export async function run(options = {}) {
   const runs = Number(options.runs ?? 15);
@@ -57,16 +33,16 @@ export async function run(options = {}) {
     timed(process.execPath, [...mb, 'run', '--rm', 'busybox', 'true'], env);
     // podman is the reference, not the subject: if it cannot run here, minibox's row still
     // counts and the report says why there is no ratio
-    let podman = false;
-    let podmanProblem = 'podman not installed';
+    const engine = podmanEngine(tmp);
+    let podman = !engine.problem;
+    let podmanProblem = engine.problem;
     try {
-      podman = preparePodman(tmp);
       if (podman) timed('podman', podmanArgs, process.env);
     } catch (err) {
       podman = false;
       podmanProblem = `podman could not run here: ${String(err.message ?? err).split('\n')[0]}`;
-      options.log?.(podmanProblem);
     }
+    if (!podman) options.log?.(podmanProblem);
     const times = { minibox: [], podman: [] };
     for (let i = 0; i < runs; i++) {
       const order = i % 2 ? ['podman', 'minibox'] : ['minibox', 'podman'];

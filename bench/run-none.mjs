@@ -10,7 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ratioCase } from './report/cases.mjs';
-import { PODMAN_IMAGE, PODMAN_RUN_FLAGS, busyboxBundle, have, interleave, miniboxEngine, podmanEngine, timed } from './engines.mjs';
+import { PODMAN_IMAGE, PODMAN_RUN_FLAGS, busyboxBundle, have, formatStats, interleave, miniboxEngine, podmanEngine, timed } from './engines.mjs';
 
 export const name = 'run-none';
 export const title = 'run --rm --network none busybox true: minibox vs runc, crun, podman (runc)';
@@ -61,10 +61,7 @@ export async function run(options = {}) {
   }
 }
 
-export function format(report) {
-  const lines = report.rows.map((r) => `  ${r.tool.padEnd(16)} median ${r.median.toFixed(1).padStart(7)} ms  (${r.min.toFixed(0)}–${r.max.toFixed(0)})`);
-  return [report.title, ...lines, `  ${report.summary}`].join('\n');
-}
+export const format = formatStats;
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const { values } = parseArgs({ options: { runs: { type: 'string', default: '11' } } });

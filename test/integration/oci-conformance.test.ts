@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, openSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, makeStateRoot } from '../helpers/minibox.js';
+import { makeStateRoot, type Result } from '../helpers/minibox.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
+import { runtimeCli } from '../helpers/oci-runtime-cli.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { processAlive, waitFor } from '../helpers/wait.js';
 
@@ -15,13 +16,6 @@ import { processAlive, waitFor } from '../helpers/wait.js';
  * the host (its cgroup files, /proc/<pid>). A busybox rootfs bundle, config.json from
  * `minibox-runtime spec` edited per test; output is written to a bind-mounted host dir.
  */
-const RUNTIME = path.join(REPO, 'bin', 'minibox-runtime');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let state: { root: string; cleanup: () => void };
 let work: string;
@@ -29,32 +23,7 @@ let rootfs: string;
 const ids: string[] = [];
 const holders: ChildProcess[] = [];
 
-/**
- * The runtime's CLI. create leaves the init holding create's stdio (runc's way): a file then,
- * not our pipes (whose close would wait for the container); its stderr is read back from it.
- */
-function rt(...args: string[]): Promise<Result> {
-  const held = args[0] === 'create';
-  const outFile = held ? path.join(work, `${args[args.length - 1]}.create-out`) : '';
-  const out = held ? openSync(outFile, 'w') : undefined;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, ...args], { stdio: ['ignore', out ?? 'pipe', out ?? 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on(held ? 'exit' : 'close', (code) => {
-      clearTimeout(timer);
-      if (out !== undefined) {
-        closeSync(out);
-        stderr = readFileSync(outFile, 'utf8');
-      }
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+const rt = runtimeCli(() => state.root, (name) => path.join(work, `${name}.create-out`));
 
 interface Bundle {
   dir: string;

@@ -1,10 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { REPO, makeStateRoot } from '../helpers/minibox.js';
+import { makeStateRoot } from '../helpers/minibox.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
+import { runtimeCli } from '../helpers/oci-runtime-cli.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { processAlive, waitFor } from '../helpers/wait.js';
 
@@ -13,13 +14,6 @@ import { processAlive, waitFor } from '../helpers/wait.js';
  * (a busybox rootfs directory and `minibox-runtime spec`, edited), driven through create,
  * state, start, kill, delete and run; what config.json asks for is checked from inside.
  */
-const RUNTIME = path.join(REPO, 'bin', 'minibox-runtime');
-
-interface Result {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
 
 let state: { root: string; cleanup: () => void };
 let bundleDir: string;
@@ -27,33 +21,7 @@ let rootfs: string;
 
 /** Where a created container's stdio goes: create passes its own on to the init (runc's way). */
 const outFile = (id: string) => path.join(bundleDir, `${id}.out`);
-let execs = 0;
-
-function rt(...args: string[]): Promise<Result> {
-  // create leaves the init holding create's stdio: a file, not our pipes (whose close would
-  // wait for the container); create's own stderr is read from it when create exits
-  const detached = args.includes('-d') || args.includes('--detach');
-  const held = args[0] === 'create' || ((args[0] === 'run' || args[0] === 'exec') && detached);
-  const file = args[0] === 'exec' ? outFile(`exec-${++execs}`) : outFile(args[args.length - 1]!);
-  const out = held ? openSync(file, 'w') : undefined;
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, ...args], { stdio: ['ignore', out ?? 'pipe', out ?? 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (d) => (stdout += d));
-    child.stderr?.on('data', (d) => (stderr += d));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
-    child.on('error', reject);
-    child.on(held ? 'exit' : 'close', (code) => {
-      clearTimeout(timer);
-      if (out !== undefined) {
-        closeSync(out);
-        stderr = readFileSync(file, 'utf8');
-      }
-      resolve({ code: code ?? 1, stdout, stderr });
-    });
-  });
-}
+const rt = runtimeCli(() => state.root, outFile);
 
 /** A bundle: the shared busybox rootfs, config.json from `spec` with `edit` applied. */
 async function makeBundle(name: string, edit: (spec: any) => void): Promise<string> {

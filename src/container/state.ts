@@ -61,7 +61,10 @@ export async function writeContainerState(dir: string, state: ContainerState): P
   await writeJsonAtomic(path.join(dir, 'state.json'), state);
 }
 
-/** Every container record under containers/; half-written dirs (no state.json yet) are skipped. */
+/**
+ * Every container record under containers/; half-written dirs (no state.json yet) and records
+ * being removed (renamed to a dot name first: container/store.ts removeContainerFiles) are skipped.
+ */
 export async function listContainerStates(containersDir: string): Promise<ContainerState[]> {
   let names: string[];
   try {
@@ -72,6 +75,7 @@ export async function listContainerStates(containersDir: string): Promise<Contai
   }
   const out: ContainerState[] = [];
   for (const name of names) {
+    if (name.startsWith('.')) continue;
     try {
       out.push(await readContainerState(path.join(containersDir, name)));
     } catch (err) {

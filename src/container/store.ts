@@ -9,7 +9,7 @@ export function newContainerId(): string {
 import { ensureStoreDir, type StatePaths } from '../util/paths.js';
 import { withLock } from '../linux/file-lock.js';
 import { writeJsonAtomic } from '../util/atomic.js';
-import { MiniboxError } from '../util/errors.js';
+import { MiniboxError, errnoCode } from '../util/errors.js';
 import { trace, traceStep } from '../util/trace-events.js';
 import { generateName, validateName } from './names.js';
 import { listContainerStates, writeContainerState, type ContainerState } from './state.js';
@@ -87,10 +87,25 @@ export async function createContainer(paths: StatePaths, req: NewContainer): Pro
   });
 }
 
-/** Delete a container's record and its writable layer. The rootfs mount lived only in its mount namespace. */
+/**
+ * Delete a container's record and its writable layer. The rootfs mount lived only in its mount namespace.
+ *
+ * The directory is first renamed to a dot name beside it, atomically: from then on nobody finds
+ * the record, and a late writer that still addresses it by path (a `ps` or a --rm monitor's own
+ * `rm` reconciling its state.json, a monitor just SIGKILLed writing its exit record) gets ENOENT
+ * instead of adding a file while the tree is deleted (`rm -f` of a `run -d --rm` container failed
+ * with ENOTEMPTY that way under load). A second remover finds nothing and is done.
+ */
 export async function removeContainerFiles(paths: StatePaths, id: string): Promise<void> {
-  // retried: a monitor that was just SIGKILLed may still be writing its last log lines or
-  // exit record into the directory as it goes (ENOTEMPTY mid-rm, seen under load)
-  await fs.rm(containerDirs(paths, id).dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
-  if (trace.on) traceStep({ step: 'rm -r', target: containerDirs(paths, id).dir, result: 'its config, logs and upper dir (the writable layer) are gone', concept: 'overlay' });
+  const dir = containerDirs(paths, id).dir;
+  const doomed = path.join(path.dirname(dir), `.removing-${id}-${randomBytes(4).toString('hex')}`);
+  try {
+    await fs.rename(dir, doomed);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return;
+    throw err;
+  }
+  // retried still: a writer that opened a temp file by path before the rename may finish it now
+  await fs.rm(doomed, { recursive: true, force: true, maxRetries: 10, retryDelay: 20 });
+  if (trace.on) traceStep({ step: 'rm -r', target: dir, result: 'its config, logs and upper dir (the writable layer) are gone', concept: 'overlay' });
 }

@@ -1,5 +1,5 @@
 import { statePaths } from '../util/paths.js';
-import { MiniboxError } from '../util/errors.js';
+import { MiniboxError, errnoCode } from '../util/errors.js';
 import { withLock } from '../linux/file-lock.js';
 import { listContainerStates, readContainerState, writeContainerState, type ContainerState } from '../container/state.js';
 import { findContainer } from '../container/lookup.js';
@@ -44,7 +44,10 @@ export async function reconcile(state: ContainerState): Promise<ContainerState> 
   if (alive) return folded;
   const fixed: ContainerState =
     folded.status !== 'running' ? folded : { ...state, status: 'exited', pid: 0, exitCode: state.exitCode || 255, finishedAt: state.finishedAt || new Date().toISOString() };
-  await writeContainerState(containerDirs(statePaths(), state.id).dir, fixed);
+  await writeContainerState(containerDirs(statePaths(), state.id).dir, fixed).catch((err: unknown) => {
+    // removed under our feet (an rm, or a --rm monitor's own): nothing left to correct
+    if (errnoCode(err) !== 'ENOENT') throw err;
+  });
   // the container is gone: its address, published ports and (if last) the bridge go too
   await (await import('./network.js')).releaseNetwork(statePaths(), state.id);
   return fixed;

@@ -120,6 +120,7 @@ export interface ShimRunOptions {
   oom?: string; // the cgroup file with the oom_kill counter
   restart?: string; // no | always | unless-stopped | on-failure[:N]
   nshold?: boolean; // foreground bridge run: keep the netns past the exit (see startShim)
+  preserveFds?: number; // minibox-runtime --preserve-fds: our fds 3..3+N-1 passed on (native-shim/src/run/preserve_fds.h)
   autoremove?: string[]; // run -d --rm: argv the monitor execs once the container is gone (monitor/autoremove.h)
   health?: ShimHealth; // the detached monitor's check (native-shim/src/config/healthconfig.h)
 }
@@ -245,14 +246,18 @@ export function spawnShim(subcommand: 'run' | 'exec', configBytes: Buffer, stdin
   const stdio: Array<'pipe' | 'ignore' | 'inherit'> = [stdin, out, out, 'pipe', 'pipe'];
   if (run.nshold) stdio.push('pipe'); // HOLD_FD
   const traceFd = trace.on ? stdio.push('pipe') - 1 : -1; // --explain only (shim-trace.ts)
-  const child = spawn(bin, [subcommand], { stdio, detached: !terminal });
+  // our fds 3.. after the shim's own (config and report hold 3 and 4); it moves them to 3.. in the container
+  const preserveFrom = stdio.length;
+  const preserved = Array.from({ length: run.preserveFds ?? 0 }, (_, i) => 3 + i);
+  const child = spawn(bin, [subcommand], { stdio: [...stdio, ...preserved], detached: !terminal });
   if (out === 'pipe' && output) {
     child.stdout?.on('data', output);
     child.stderr?.on('data', output);
   }
   const configPipe = child.stdio[3] as Writable;
   configPipe.on('error', () => undefined); // the shim may exit early; its report says why
-  configPipe.end(traceFd < 0 ? configBytes : Buffer.concat([configBytes, traceConfigRecord(traceFd)]));
+  const preserveRecord = preserved.length ? Buffer.from(`preservefds=${preserveFrom}:${preserved.length}\0`) : Buffer.alloc(0);
+  configPipe.end(Buffer.concat([configBytes, preserveRecord, ...(traceFd < 0 ? [] : [traceConfigRecord(traceFd)])]));
   const holdPipe = run.nshold ? (child.stdio as unknown as Array<Writable | null>)[HOLD_FD] : undefined;
   holdPipe?.on('error', () => undefined);
   const traced = traceFd < 0 ? undefined : relayShimTrace((child.stdio as unknown as Readable[])[traceFd] as Readable);

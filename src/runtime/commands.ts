@@ -76,7 +76,7 @@ export function stateCommand(root: string, id: string): OciState {
 }
 
 /** The container's processes: every pid in its cgroups (each hierarchy lists them all). */
-export function cgroupPids(rec: RuntimeRecord): number[] {
+export function cgroupPids(rec: Pick<RuntimeRecord, 'cgroupPaths'>): number[] {
   const pids = new Set<number>();
   for (const dir of rec.cgroupPaths) {
     try {
@@ -94,6 +94,14 @@ function signalPid(pid: number, sig: number): void {
   } catch (err) {
     if (errnoCode(err) !== 'ESRCH') throw err;
   }
+}
+
+/**
+ * runc's destroy: in a pid namespace shared with the host (host-namespaces.ts) the init's exit
+ * ends nothing else; what it left in its cgroups is killed (their rmdir waits for them).
+ */
+export function killLeftInCgroups(cgroupPaths: string[]): void {
+  for (const pid of cgroupPids({ cgroupPaths })) signalPid(pid, SIGKILL);
 }
 
 export function killCommand(root: string, id: string, signal: string, all: boolean): void {
@@ -127,6 +135,8 @@ export async function deleteCommand(root: string, id: string, force: boolean): P
       // a frozen task gets its SIGKILL once thawed
       if (status === 'paused') await recordCgroup(rec).thaw();
       await waitProcessGone(rec.pid, rec.pidStartTime, 10_000);
+    } else {
+      killLeftInCgroups(rec.cgroupPaths);
     }
     // the monitor records the exit and removes the cgroup; wait for it so nothing outlives delete
     if (rec.monitorPid) await waitProcessGone(rec.monitorPid, undefined, 10_000);
@@ -167,7 +177,7 @@ export function featuresDocument(): Record<string, unknown> {
     hooks: [...HOOK_KINDS],
     mountOptions: ['ro', 'rw', 'nosuid', 'suid', 'nodev', 'dev', 'noexec', 'exec', 'bind', 'rbind', 'private', 'rprivate', 'shared', 'rshared', 'slave', 'rslave', 'relatime', 'strictatime', 'noatime'],
     linux: {
-      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup'],
+      namespaces: ['pid', 'network', 'ipc', 'uts', 'mount', 'cgroup', 'user'],
       capabilities: [...CAPABILITY_NAMES],
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: false },
       seccomp: {

@@ -8,6 +8,7 @@ import { encodeShimConfig, spawnShim, type ShimConfig, type ShimEvent } from '..
 import { processStartTime } from '../linux/proc/liveness.js';
 import { translateBundle, type Translation } from './translate.js';
 import { runRuntimeHooks, saveHooks } from './hooks.js';
+import { killLeftInCgroups } from './commands.js';
 import { resolveCgroupsPath } from './cgroups-path.js';
 import { claimDir, execFifo, removeDir, writeRecord, type RuntimeRecord } from './store.js';
 
@@ -26,6 +27,7 @@ export interface CreateOptions {
   bundle: string;
   pidFile?: string;
   consoleSocket?: string;
+  preserveFds?: number; // --preserve-fds: our fds 3.. become the container's 3.. (main.ts checked them)
 }
 
 export { cgroupName } from './store.js';
@@ -138,7 +140,7 @@ export async function createContainer(o: CreateOptions): Promise<void> {
   let r;
   try {
     // our stdio is the container's: the shim gets it as it is (and passes it on)
-    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...extra]), 'inherit', {});
+    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...extra]), 'inherit', { ...(o.preserveFds ? { preserveFds: o.preserveFds } : {}) });
     const exited = new Promise<number>((resolve) => shim.child.on('exit', (code) => resolve(code ?? 1)));
     r = await collect(shim.events);
     if ((await exited) !== 0) r.error ??= new MiniboxError('the shim failed to create the container', 1);
@@ -168,7 +170,7 @@ export async function runForeground(o: CreateOptions, keep: boolean): Promise<nu
   let r;
   try {
     // with a terminal the shim relays a pty of the container's to our own (tty=1)
-    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...(p.terminal ? ['tty=1', 'stdin=1'] : [])]), p.terminal ? 'inherit' : 'ignore', { tty: p.terminal });
+    const shim = spawnShim('run', encodeRuntimeConfig(p.t.shim, [...p.t.records, ...(p.terminal ? ['tty=1', 'stdin=1'] : [])]), p.terminal ? 'inherit' : 'ignore', { tty: p.terminal, ...(o.preserveFds ? { preserveFds: o.preserveFds } : {}) });
     r = await collect(shim.events, async (pid) => {
       await writeRecord(o.root, recordOf(o, p, pid, 0));
       if (o.pidFile) await writeFileAtomic(path.resolve(o.pidFile), String(pid));
@@ -178,6 +180,7 @@ export async function runForeground(o: CreateOptions, keep: boolean): Promise<nu
     await undo(o, p);
     throw err;
   }
+  killLeftInCgroups(p.cgroup.joinPaths); // a shared pid namespace (commands.ts)
   await removeCgroup(p.cgroup);
   if (r.pid) runRuntimeHooks('poststop', p.t.hooks, { id: o.id, bundle: o.bundle, annotations: p.t.annotations }, 0, 'stopped');
   if (!keep || r.error) removeDir(o.root, o.id);

@@ -1,4 +1,4 @@
-import { appendFileSync } from 'node:fs';
+import { appendFileSync, readdirSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import { MiniboxError } from '../util/errors.js';
 import { checkContainerId, parseArgs, type GlobalOptions } from './args.js';
@@ -14,11 +14,44 @@ export const VERSION = '0.1.0';
 const USAGE = `usage: minibox-runtime [--root DIR] [--log FILE] [--log-format text|json] [--debug] COMMAND
 commands: spec create start state kill delete run exec ps pause resume update list features`;
 
-/** --preserve-fds: only 0 (the shim's own fds 3 and 4 sit where the preserved ones would go). */
-function checkPreserveFds(v: unknown): void {
-  if (v === undefined || v === '0') return;
+/**
+ * --preserve-fds N: our fds 3..3+N-1, each open (as our caller gave them), become the
+ * container's 3..3+N-1 (create and run; launch.ts). exec takes only 0 (its shim path keeps none).
+ */
+function preserveFdsOf(v: unknown, command: string): number {
+  if (v === undefined) return 0;
   if (typeof v !== 'string' || !/^\d+$/.test(v)) throw new MiniboxError(`invalid --preserve-fds ${String(v)}: expected a number`, 1);
-  throw new MiniboxError(`--preserve-fds ${v} is not supported by minibox-runtime (only 0)`, 1);
+  const n = Number(v);
+  if (n === 0) return 0;
+  if (command === 'exec') throw new MiniboxError(`exec --preserve-fds ${v} is not supported by minibox-runtime (only 0)`, 1);
+  if (n > 1024) throw new MiniboxError(`invalid --preserve-fds ${v}: at most 1024`, 1);
+  for (let fd = 3; fd < 3 + n; fd++) if (!inherited(fd)) throw new MiniboxError(`--preserve-fds ${v}: fd ${fd} was not passed to minibox-runtime`, 1);
+  return n;
+}
+
+/**
+ * Is fd one our caller gave us, not one of Node's own? Node marks inherited fds close-on-exec
+ * at start-up, so the flag tells nothing; but what Node opens for itself before our code runs
+ * (taking the low numbers a caller left free) is its event loop's: an epoll fd, eventfds, and
+ * pipes it holds both ends of. A caller's fd is a file, a socket, or one end of a pipe.
+ */
+function inherited(fd: number): boolean {
+  let link: string;
+  try {
+    link = readlinkSync(`/proc/self/fd/${fd}`);
+  } catch {
+    return false; // not open
+  }
+  if (/^anon_inode:\[(eventpoll|eventfd|signalfd)\]$/.test(link)) return false;
+  if (!link.startsWith('pipe:')) return true;
+  const ends = readdirSync('/proc/self/fd').filter((n) => {
+    try {
+      return readlinkSync(`/proc/self/fd/${n}`) === link;
+    } catch {
+      return false;
+    }
+  });
+  return ends.length === 1;
 }
 
 /** --debug: the command line into --log (what runc's callers read when a command fails). */
@@ -66,12 +99,13 @@ async function dispatch(argv: string[]): Promise<number> {
       return 0;
     case 'create':
     case 'run': {
-      checkPreserveFds(flags['preserve-fds']);
+      const preserveFds = preserveFdsOf(flags['preserve-fds'], command);
       const { createContainer, runForeground } = await import('./launch.js');
       const opts = {
         root,
         id,
         bundle,
+        ...(preserveFds ? { preserveFds } : {}),
         ...(typeof flags['pid-file'] === 'string' ? { pidFile: flags['pid-file'] } : {}),
         ...(typeof flags['console-socket'] === 'string' ? { consoleSocket: flags['console-socket'] } : {}),
       };
@@ -90,7 +124,7 @@ async function dispatch(argv: string[]): Promise<number> {
       c.startCommand(root, id);
       return 0;
     case 'exec': {
-      checkPreserveFds(flags['preserve-fds']);
+      preserveFdsOf(flags['preserve-fds'], command);
       const { execCommand } = await import('./exec.js');
       const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
       const list = (k: string) => (Array.isArray(flags[k]) ? (flags[k] as string[]) : []);

@@ -5,6 +5,7 @@ import { MiniboxError, errnoCode } from '../util/errors.js';
 import { expectObject, isObject, type JsonObject } from '../util/json.js';
 import { type Limits } from '../linux/cgroups/index.js';
 import { cgroupPids } from './commands.js';
+import { runtimeOnlyLimits } from './resources.js';
 import { readRecord, recordCgroup, statusOf, type RuntimeRecord } from './store.js';
 
 /** ps, pause, resume, update: a running container's cgroup (src/linux/cgroups). */
@@ -83,7 +84,7 @@ export function limitsOfResources(raw: unknown): Limits {
   set('cpuPeriod', num(cpu, 'period', 'cpu'));
   if (typeof cpu.cpus === 'string' && cpu.cpus !== '') l.cpusetCpus = cpu.cpus;
   set('pids', num(pids, 'limit', 'pids'));
-  return l;
+  return { ...l, ...runtimeOnlyLimits(r, 'resources') };
 }
 
 /** runc update's flags over --resources (flags win, as in runc). */
@@ -101,7 +102,12 @@ export function limitsOfFlags(flags: Record<string, unknown>): Limits {
   put('cpuShares', int('cpu-share'));
   put('cpusetCpus', str('cpuset-cpus'));
   put('pids', int('pids-limit'));
-  for (const k of ['kernel-memory', 'kernel-memory-tcp', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-mems', 'blkio-weight', 'l3-cache-schema', 'mem-bw-schema']) {
+  const blkioWeight = int('blkio-weight');
+  if (blkioWeight !== undefined) {
+    if (blkioWeight !== 0 && (blkioWeight < 10 || blkioWeight > 1000)) throw new MiniboxError(`invalid value for --blkio-weight: ${blkioWeight} (10..1000)`, 1);
+    l.blockIO = blkioWeight ? { weight: blkioWeight } : {};
+  }
+  for (const k of ['kernel-memory', 'kernel-memory-tcp', 'cpu-rt-period', 'cpu-rt-runtime', 'cpuset-mems', 'l3-cache-schema', 'mem-bw-schema']) {
     if (str(k) !== undefined) throw new MiniboxError(`update --${k} is not supported by minibox-runtime`, 1);
   }
   return l;
@@ -125,7 +131,10 @@ function readResources(file: string): unknown {
 export function updateCommand(root: string, id: string, flags: Record<string, unknown>): void {
   const rec = mustBeLive(root, id);
   const fromFile = typeof flags.resources === 'string' ? limitsOfResources(readResources(flags.resources)) : {};
-  const limits = { ...fromFile, ...limitsOfFlags(flags) };
+  const fromFlags = limitsOfFlags(flags);
+  const limits = { ...fromFile, ...fromFlags };
+  // --blkio-weight over the file's blockIO, not instead of its throttles
+  if (fromFile.blockIO && fromFlags.blockIO) limits.blockIO = { ...fromFile.blockIO, ...fromFlags.blockIO };
   if (Object.keys(limits).length === 0) throw new MiniboxError('update: nothing to update (--resources FILE or a limit flag)', 1);
   recordCgroup(rec).apply(limits);
 }

@@ -3,13 +3,15 @@ import path from 'node:path';
 import { MiniboxError } from '../util/errors.js';
 import { expectObject, isObject, type JsonObject } from '../util/json.js';
 import { parseOciSpec } from '../container/spec-read.js';
-import { limitsOf, type OciMount, type OciSpec } from '../container/spec.js';
-import { shimMountOf } from '../container/mounts.js';
+import { limitsOf, type OciSpec } from '../container/spec.js';
 import { shimSecurityOf } from '../container/security/shim-security.js';
 import { DEFAULT_DEVICE_RULES, effectiveDeviceRules, type DeviceRule } from '../container/security/devices.js';
 import { deviceRuleLine, type Limits } from '../linux/cgroups/index.js';
 import type { ShimConfig } from '../linux/shim.js';
 import { hookRecords, parseHooks, type OciHooks } from './hooks.js';
+import { runtimeOnlyLimits } from './resources.js';
+import { bundleMounts } from './bundle-mounts.js';
+import { checkHostSharing, HOST_SHARABLE, NO_MOUNT_NAMESPACE } from './host-namespaces.js';
 
 /**
  * An OCI bundle's config.json as the shim's fd-3 config. The file is read by minibox's own
@@ -38,21 +40,7 @@ export interface Translation {
   records: string[]; // the shim's oci.* records (native-shim/src/config/ociconfig.h)
 }
 
-/** Mounts the shim always makes itself, by destination and type. */
-const STANDARD: Record<string, string> = {
-  '/proc': 'proc',
-  '/dev': 'tmpfs',
-  '/dev/pts': 'devpts',
-  '/dev/shm': 'tmpfs',
-  '/dev/mqueue': 'mqueue',
-  '/sys': 'sysfs',
-  '/sys/fs/cgroup': 'cgroup',
-};
-
-/** The kernel's atime modes: the shim's mounts take its defaults (relatime). */
-const IGNORED_OPTIONS = new Set(['relatime', 'strictatime', 'noatime', 'nodiratime', 'norelatime', 'nostrictatime']);
-
-const UNSUPPORTED_LINUX = ['uidMappings', 'gidMappings', 'intelRdt', 'personality', 'timeOffsets'] as const;
+const UNSUPPORTED_LINUX = ['intelRdt', 'personality', 'timeOffsets'] as const;
 const UNSUPPORTED_PROCESS = ['selinuxLabel', 'ioPriority', 'scheduler', 'execCPUAffinity'] as const;
 /** linux.namespaces types as the shim's oci.ns records name them. */
 const NS_RECORD: Record<string, string> = { network: 'net', mount: 'mnt', pid: 'pid', ipc: 'ipc', uts: 'uts', cgroup: 'cgroup' };
@@ -70,8 +58,9 @@ function nonEmpty(v: unknown): boolean {
 }
 
 /**
- * linux.namespaces: every kind the shim makes new must be asked for; one with a path is
- * joined (setns, native-shim/src/run/oci_setup.h) instead. User and time are refused.
+ * linux.namespaces: one with a path is joined (setns, native-shim/src/run/oci_setup.h);
+ * pid, ipc and uts left out are the host's (host-namespaces.ts); mount is required. Time is
+ * refused; user is userNamespaceOf's.
  */
 function namespacesOf(linux: JsonObject): { network: 'new' | 'joined' | 'host'; records: string[] } {
   const list = Array.isArray(linux.namespaces) ? linux.namespaces : [];
@@ -82,18 +71,62 @@ function namespacesOf(linux: JsonObject): { network: 'new' | 'joined' | 'host'; 
     const o = expectObject(n, 'config.json linux.namespaces entry');
     const type = typeof o.type === 'string' ? o.type : '';
     if (!['pid', 'network', 'mount', 'ipc', 'uts', 'user', 'cgroup', 'time'].includes(type)) throw new MiniboxError(`config.json: unknown namespace type "${type}"`, 1);
-    if (type === 'user' || type === 'time') refuse(`a ${type} namespace`);
+    if (type === 'time') refuse('a time namespace');
     if (types.has(type)) throw new MiniboxError(`config.json: linux.namespaces has ${type} twice`, 1);
     types.add(type);
     const joined = typeof o.path === 'string' && o.path !== '';
     if (joined) {
       if (!path.isAbsolute(o.path as string) || (o.path as string).includes('\0')) throw new MiniboxError(`invalid config.json linux.namespaces ${type} path: must be absolute`, 1);
-      records.push(`oci.ns=${NS_RECORD[type]}:${o.path as string}`);
+      // the user namespace's path is oci.userns (userNamespaceOf)
+      if (type !== 'user') records.push(`oci.ns=${NS_RECORD[type]}:${o.path as string}`);
     }
     if (type === 'network') network = joined ? 'joined' : 'new';
   }
-  for (const t of ['pid', 'mount', 'ipc', 'uts']) if (!types.has(t)) refuse(`sharing the host's ${t} namespace (add {"type":"${t}"} to linux.namespaces)`);
+  if (!types.has('mount')) throw new MiniboxError(NO_MOUNT_NAMESPACE, 1);
+  for (const t of HOST_SHARABLE) if (!types.has(t)) records.push(`oci.hostns=${t}`); // host-namespaces.ts
   return { network, records };
+}
+
+/** The kernel's limit on the lines of a uid_map or gid_map. */
+const MAX_ID_RANGES = 340;
+const MAX_ID = 2 ** 32 - 1;
+
+/** linux.uidMappings or gidMappings as the shim's containerID:hostID:size values. */
+function idMappingsOf(v: unknown, key: 'uidMappings' | 'gidMappings'): string[] {
+  if (v === undefined || v === null) return [];
+  const what = `invalid config.json linux.${key}`;
+  if (!Array.isArray(v)) throw new MiniboxError(`${what}: expected an array of {containerID, hostID, size}`, 1);
+  if (v.length > MAX_ID_RANGES) throw new MiniboxError(`${what}: ${v.length} ranges, the kernel takes at most ${MAX_ID_RANGES}`, 1);
+  return v.map((m, i) => {
+    const o = expectObject(m, `config.json linux.${key}[${i}]`);
+    const [c, h, n] = [o.containerID, o.hostID, o.size];
+    const ok = [c, h, n].every((x) => Number.isSafeInteger(x) && (x as number) >= 0 && (x as number) <= MAX_ID);
+    if (!ok || (n as number) < 1 || (c as number) + (n as number) - 1 > MAX_ID || (h as number) + (n as number) - 1 > MAX_ID) throw new MiniboxError(`${what}[${i}]: expected containerID, hostID and size >= 1 within 0..${MAX_ID}`, 1);
+    return `${c as number}:${h as number}:${n as number}`;
+  });
+}
+
+/**
+ * linux.namespaces' user entry and linux.uidMappings/gidMappings as oci.userns, oci.uidmap and
+ * oci.gidmap records (native-shim/src/run/userns.h), with runc's refusals: mappings without a
+ * user namespace, a new one without mappings; a joined one brings its own mappings.
+ */
+function userNamespaceOf(linux: JsonObject): string[] {
+  const list = Array.isArray(linux.namespaces) ? linux.namespaces : [];
+  const user = list.find((n) => isObject(n) && n.type === 'user') as JsonObject | undefined;
+  const uid = idMappingsOf(linux.uidMappings, 'uidMappings');
+  const gid = idMappingsOf(linux.gidMappings, 'gidMappings');
+  if (!user) {
+    if (uid.length || gid.length) throw new MiniboxError('config.json: user namespace mappings specified, but user namespace isn\'t enabled in the config (add {"type":"user"} to linux.namespaces)', 1);
+    return [];
+  }
+  if (typeof user.path === 'string' && user.path !== '') {
+    if (uid.length || gid.length) throw new MiniboxError('config.json: linux.uidMappings/gidMappings with a user namespace path: the joined namespace has its own mappings (remove them)', 1);
+    return [`oci.userns=${user.path}`];
+  }
+  if (!uid.length && !gid.length) throw new MiniboxError('config.json: user namespaces enabled, but no namespace path to join nor mappings to apply specified', 1);
+  if (!uid.length || !gid.length) throw new MiniboxError(`config.json: user namespaces enabled, but no ${uid.length ? 'gid' : 'uid'} mappings found (linux.${uid.length ? 'gidMappings' : 'uidMappings'})`, 1);
+  return ['oci.userns=new', ...uid.map((m) => `oci.uidmap=${m}`), ...gid.map((m) => `oci.gidmap=${m}`)];
 }
 
 /** Is AppArmor on? (a profile can only be refused clearly: the shim does not load one) */
@@ -140,7 +173,8 @@ function checkUnsupported(raw: JsonObject): void {
   for (const k of UNSUPPORTED_PROCESS) if (nonEmpty(proc[k])) refuse(`process.${k}`);
   // process.terminal: launch.ts pairs it with --console-socket (a pty of the container's)
   const res = isObject(linux.resources) ? linux.resources : {};
-  for (const k of ['blockIO', 'hugepageLimits', 'network', 'rdma', 'unified']) if (nonEmpty(res[k])) refuse(`linux.resources.${k}`);
+  // blockIO, hugepageLimits and unified: resources.ts, written by the cgroup drivers
+  for (const k of ['network', 'rdma']) if (nonEmpty(res[k])) refuse(`linux.resources.${k}`);
 }
 
 function additionalGids(raw: JsonObject): string[] {
@@ -150,26 +184,6 @@ function additionalGids(raw: JsonObject): string[] {
   if (gids === undefined || gids === null) return [];
   if (!Array.isArray(gids) || !gids.every((g) => Number.isSafeInteger(g) && (g as number) >= 0)) throw new MiniboxError('invalid config.json process.user.additionalGids: expected an array of gids', 1);
   return gids.map(String);
-}
-
-/** The bundle's own mounts for the shim: standard ones are the shim's, bind/tmpfs are passed on. */
-function userMounts(mounts: OciMount[], bundle: string): OciMount[] {
-  const out: OciMount[] = [];
-  for (const m of mounts) {
-    const dest = path.posix.normalize(m.destination).replace(/(.)\/+$/, '$1');
-    if (!dest.startsWith('/')) throw new MiniboxError(`config.json mount ${m.destination}: destination must be absolute`, 1);
-    if (STANDARD[dest] === m.type) continue;
-    const options = (m.options ?? []).filter((o) => !IGNORED_OPTIONS.has(o));
-    const isBind = m.type === 'bind' || options.includes('bind') || options.includes('rbind');
-    if (isBind) {
-      out.push({ destination: dest, type: 'bind', source: path.resolve(bundle, m.source), options });
-    } else if (m.type === 'tmpfs') {
-      out.push({ destination: dest, type: 'tmpfs', source: m.source, options });
-    } else {
-      refuse(`a ${m.type} mount at ${dest} (the shim makes /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue, /sys and /sys/fs/cgroup itself; others may be bind or tmpfs)`);
-    }
-  }
-  return out;
 }
 
 export interface TranslateInput {
@@ -188,7 +202,7 @@ export function translateBundle(input: TranslateInput): Translation {
   const linuxRaw = isObject(raw.linux) ? raw.linux : {};
   const ns = namespacesOf(linuxRaw);
   const hooks = parseHooks(raw.hooks);
-  const records = [...ns.records, ...processRecords(raw, input.apparmorEnabled ?? apparmorEnabled())];
+  const records = [...ns.records, ...userNamespaceOf(linuxRaw), ...processRecords(raw, input.apparmorEnabled ?? apparmorEnabled())];
   if (!spec.process.cwd.startsWith('/')) throw new MiniboxError(`invalid config.json process.cwd: must be absolute: ${spec.process.cwd}`, 1);
   if (spec.process.args.length === 0 || spec.process.args[0] === '') throw new MiniboxError('invalid config.json process.args: must not be empty', 1);
   const rootfs = path.resolve(input.bundle, spec.root.path);
@@ -196,7 +210,10 @@ export function translateBundle(input: TranslateInput): Translation {
   const caps = spec.process.capabilities ?? { bounding: [], effective: [], permitted: [], inheritable: [], ambient: [] };
   const ociSpec: OciSpec = { ...spec, process: { ...spec.process, capabilities: caps }, annotations: {} };
   const security = shimSecurityOf(ociSpec, input.seccompCacheDir);
-  const mounts = userMounts(spec.mounts, input.bundle).map(shimMountOf);
+  // every entry, in order, at any destination (bundle-mounts.ts)
+  const mounts = bundleMounts(spec.mounts, input.bundle);
+  const shared = new Set(ns.records.filter((r) => r.startsWith('oci.hostns=')).map((r) => r.slice('oci.hostns='.length)));
+  checkHostSharing(shared, spec.hostname, raw.domainname, spec.linux.sysctl);
   const { uid, gid } = spec.process.user;
   const groups = additionalGids(raw);
   const deviceRules = [...(spec.linux.resources.devices ?? []), ...DEFAULT_DEVICE_RULES.filter((r) => r.type !== undefined && r.type !== 'a')];
@@ -227,5 +244,6 @@ export function translateBundle(input: TranslateInput): Translation {
     security,
   };
   records.push(...hookRecords(hooks, { id: input.id, bundle: input.bundle, annotations: spec.annotations }));
-  return { spec, rootfs, shim, limits: limitsOf(spec.linux.resources), deviceRules, annotations: spec.annotations, hooks, records };
+  const limits = { ...limitsOf(spec.linux.resources), ...runtimeOnlyLimits(linuxRaw.resources, 'config.json linux.resources') };
+  return { spec, rootfs, shim, limits, deviceRules, annotations: spec.annotations, hooks, records };
 }

@@ -1,11 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { makeStateRoot, type Result } from '../helpers/minibox.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
-import { runtimeCli } from '../helpers/oci-runtime-cli.js';
+import { RUNTIME, runtimeCli } from '../helpers/oci-runtime-cli.js';
 import { leakcheck } from '../helpers/leakcheck.js';
 import { processAlive, waitFor } from '../helpers/wait.js';
 
@@ -93,6 +93,29 @@ async function expectCgroupsPathHonoured(id: string, pid: number, cgroupsPath: s
   expect(await rt('delete', '--force', id)).toMatchObject({ code: 0, stderr: '' });
   expect(existsSync(pathDir(cgroupsPath, controller))).toBe(false);
   expect(existsSync(pathDir(madeParent, controller))).toBe(false);
+}
+/**
+ * A whole block device of this host (/sys/block/<dev>/dev), the device of the blkio lines;
+ * none in the v2 lane's qemu guest, whose root is 9p and whose kernel has no brd or loop.
+ */
+function blockDevice(): { major: number; minor: number } | undefined {
+  const names = readdirSync('/sys/block');
+  const name = names.find((n) => !/^(loop|ram|zram|sr|nbd)/.test(n)) ?? names[0];
+  if (name === undefined) return undefined;
+  const [major, minor] = readFileSync(`/sys/block/${name}/dev`, 'utf8').trim().split(':').map(Number);
+  return { major: major!, minor: minor! };
+}
+/** The host's default huge page size as hugetlb files name it (2048kB → 2MB); 2MB without hugepages. */
+function hugePageSize(): string {
+  const m = /^Hugepagesize:\s+(\d+) kB/m.exec(readFileSync('/proc/meminfo', 'utf8'));
+  const kb = m ? Number(m[1]) : 2048;
+  return kb >= 1 << 20 ? `${kb >> 20}GB` : kb >= 1024 ? `${kb >> 10}MB` : `${kb}KB`;
+}
+/** Is a hugetlb controller there for containers: a v1 mount, or offered by the v2 root? */
+function hugetlbController(): boolean {
+  if (existsSync('/sys/fs/cgroup/hugetlb')) return true;
+  const v2 = '/sys/fs/cgroup/cgroup.controllers';
+  return existsSync(v2) && readFileSync(v2, 'utf8').split(/\s+/).includes('hugetlb');
 }
 const cg = (pid: number, controller: string, file: string) => readFileSync(path.join(cgroupDir(pid, controller), file), 'utf8').trim();
 
@@ -364,6 +387,127 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     await waitFor(() => Number(readFileSync(path.join(dir, 'pids.events'), 'utf8').trim().split(' ')[1]) > 0, { what: 'a fork refused at pids.max' });
   });
 
+  it('linux_cgroups_blkio: weight and the four throttles in the blkio (v1) or io (v2) cgroup', async () => {
+    const d = blockDevice();
+    const at = d && `${d.major}:${d.minor}`;
+    const c = await created('cgblkio', (s) => {
+      s.process.args = ['sleep', '30'];
+      s.linux.cgroupsPath = '/minibox-conformance-blkio';
+      s.linux.resources.blockIO = { weight: 300 };
+      // throttles name a device: only where there is one (not in the v2 lane's guest)
+      if (d) {
+        Object.assign(s.linux.resources.blockIO, {
+          throttleReadBpsDevice: [{ ...d, rate: 1048576 }],
+          throttleWriteBpsDevice: [{ ...d, rate: 2097152 }],
+          throttleReadIOPSDevice: [{ ...d, rate: 300 }],
+          throttleWriteIOPSDevice: [{ ...d, rate: 400 }],
+        });
+      }
+    });
+    const dir = cgroupDir(c.pid, 'blkio');
+    // no device, no throttle line: io.max is there and empty (only the v2 guest has no disk)
+    if (!d) expect(cg(c.pid, 'blkio', 'io.max')).toBe('');
+    if (existsSync(path.join(dir, 'blkio.throttle.read_bps_device'))) {
+      // v1: BFQ's weight file where the kernel has it (runc's choice), each throttle its own file
+      expect(cg(c.pid, 'blkio', existsSync(path.join(dir, 'blkio.bfq.weight')) ? 'blkio.bfq.weight' : 'blkio.weight')).toBe('300');
+      expect(cg(c.pid, 'blkio', 'blkio.throttle.read_bps_device')).toBe(`${at} 1048576`);
+      expect(cg(c.pid, 'blkio', 'blkio.throttle.write_bps_device')).toBe(`${at} 2097152`);
+      expect(cg(c.pid, 'blkio', 'blkio.throttle.read_iops_device')).toBe(`${at} 300`);
+      expect(cg(c.pid, 'blkio', 'blkio.throttle.write_iops_device')).toBe(`${at} 400`);
+    } else {
+      // v2: 300 raw into io.bfq.weight, or converted into io.weight as runc does (1 + 290 * 9999 / 990 = 1 + 2929 = 2930)
+      if (existsSync(path.join(dir, 'io.bfq.weight'))) expect(cg(c.pid, 'blkio', 'io.bfq.weight')).toMatch(/^(default )?300$/m);
+      else expect(cg(c.pid, 'blkio', 'io.weight')).toBe('default 2930');
+      if (d) expect(cg(c.pid, 'blkio', 'io.max')).toBe(`${at} rbps=1048576 wbps=2097152 riops=300 wiops=400`);
+    }
+    await expectCgroupsPathHonoured('cgblkio', c.pid, '/minibox-conformance-blkio', 'blkio', '/minibox-conformance-blkio');
+  });
+
+  it('linux_cgroups_hugetlb: hugepageLimits in hugetlb.<size>.*, or a one-line refusal that leaves nothing where the controller is missing', async () => {
+    const pageSize = hugePageSize();
+    const limit = 4 * 1024 * 1024 * 1024;
+    const edit = (s: any) => {
+      s.process.args = ['sleep', '30'];
+      s.linux.cgroupsPath = '/minibox-conformance-hugetlb';
+      s.linux.resources.hugepageLimits = [{ pageSize, limit }];
+    };
+    if (hugetlbController()) {
+      const c = await created('cghuge', edit);
+      const dir = pathDir('/minibox-conformance-hugetlb', 'hugetlb');
+      const v1 = existsSync(path.join(dir, `hugetlb.${pageSize}.limit_in_bytes`));
+      expect(readFileSync(path.join(dir, v1 ? `hugetlb.${pageSize}.limit_in_bytes` : `hugetlb.${pageSize}.max`), 'utf8').trim()).toBe(String(limit));
+      await expectCgroupsPathHonoured('cghuge', c.pid, '/minibox-conformance-hugetlb', 'hugetlb', '/minibox-conformance-hugetlb');
+    } else {
+      const b = await bundle('cghuge', edit);
+      const r = await rt('create', '--bundle', b.dir, 'cghuge');
+      expect(r).toEqual({ code: 1, stdout: '', stderr: expect.stringMatching(/^minibox-runtime: linux\.resources\.hugepageLimits: the hugetlb cgroup controller is not (mounted on this host|available in this cgroup)\n$/) });
+      expect(leftInRoot()).toEqual([]);
+      expect(existsSync(pathDir('/minibox-conformance-hugetlb', 'memory'))).toBe(false);
+    }
+  });
+
+  it('linux_cgroups_unified: written as given on v2, refused on v1 as runc does (nothing left behind); a key with a path is refused', async () => {
+    const edit = (s: any) => {
+      s.process.args = ['sleep', '30'];
+      s.linux.cgroupsPath = '/minibox-conformance-unified';
+      s.linux.resources.unified = { 'pids.max': '7' };
+    };
+    if (existsSync('/sys/fs/cgroup/cgroup.controllers')) {
+      const c = await created('cgunified', edit);
+      expect(cg(c.pid, 'pids', 'pids.max')).toBe('7');
+    } else {
+      const b = await bundle('cgunified', edit);
+      expect(await rt('create', '--bundle', b.dir, 'cgunified')).toEqual({ code: 1, stdout: '', stderr: 'minibox-runtime: invalid configuration: cannot use unified on cgroup v1\n' });
+      expect(leftInRoot()).toEqual([]);
+      expect(existsSync(pathDir('/minibox-conformance-unified', 'pids'))).toBe(false);
+    }
+    const bad = await bundle('cgunibad', (s) => (s.linux.resources.unified = { '../pids.max': '1' }));
+    expect(await rt('create', '--bundle', bad.dir, 'cgunibad')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'minibox-runtime: invalid config.json linux.resources.unified key "../pids.max": must be a file name (no slashes)\n',
+    });
+    expect(leftInRoot().filter((n) => n === 'cgunibad')).toEqual([]);
+  });
+
+  it('preserve_fds: --preserve-fds 1 gives the caller\'s fd 3 to the container process as its fd 3, and no fd past it', async () => {
+    const b = await bundle('pfds', (s) => (s.process.args = ['sh', '-c', 'cat <&3 > /out/got; for f in 4 5 6 7 8 9; do [ -e /proc/self/fd/$f ] && echo $f; done > /out/extra; echo done > /out/done']));
+    ids.push('pfds');
+    const passed = path.join(work, 'pfds-passed');
+    writeFileSync(passed, 'through fd 3\n');
+    const fd = openSync(passed, 'r');
+    const outFile = path.join(work, 'pfds.create-out');
+    const out = openSync(outFile, 'w');
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn(process.execPath, ['--', RUNTIME, '--root', state.root, 'create', '--preserve-fds', '1', '--bundle', b.dir, 'pfds'], { stdio: ['ignore', out, out, fd] });
+      child.on('error', reject);
+      child.on('exit', (c) => resolve(c ?? 1));
+    }).finally(() => {
+      closeSync(fd);
+      closeSync(out);
+    });
+    expect({ code, stderr: readFileSync(outFile, 'utf8') }).toEqual({ code: 0, stderr: '' });
+    expect(await rt('start', 'pfds')).toMatchObject({ code: 0 });
+    await waitFor(() => existsSync(path.join(b.out, 'done')), { what: 'the program to read fd 3' });
+    expect(readFileSync(path.join(b.out, 'got'), 'utf8')).toBe('through fd 3\n');
+    expect(readFileSync(path.join(b.out, 'extra'), 'utf8')).toBe('');
+  });
+
+  it('start_exec_error: a program gone by start is told on the container\'s stderr as runc\'s init does, unframed, and the init exits 127', async () => {
+    const prog = path.join(rootfs, 'bin', 'vanishing');
+    writeFileSync(prog, '#!/bin/sh\n', { mode: 0o755 });
+    // there at create (which checks it), gone by start
+    const c = await created('vanish', (s) => (s.process.args = ['vanishing'])).finally(() => rmSync(prog, { force: true }));
+    expect(await rt('start', 'vanish')).toMatchObject({ code: 0 });
+    await waitFor(async () => (await stateOf('vanish')).status === 'stopped', { what: 'the init to give up' });
+    expect(readFileSync(path.join(work, 'vanish.create-out'), 'utf8')).toBe('exec: "vanishing": executable file not found in $PATH\n');
+    // re-parented to PID 1, which does not reap on this VM: its exit status is still in /proc (field 52)
+    if (existsSync(`/proc/${c.pid}/stat`)) {
+      const stat = readFileSync(`/proc/${c.pid}/stat`, 'utf8');
+      expect(Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[49]) >> 8).toBe(127);
+    }
+  });
+
   it('linux_cgroups_devices: only the devices linux.resources.devices allows can be opened, with the access it gives', async () => {
     // fuse (10:229) is not allowed (opening it would work or fail with ENODEV otherwise); kmsg (1:11) is, for writing only
     const r = await runScript('cgdev', '(echo x > /dev/fuse2) 2>&1 | grep -q "Operation not permitted" && echo fuse-denied; echo minibox-conformance > /dev/kmsg2 && echo kmsg-write; head -c1 /dev/kmsg2 >/dev/null 2>&1 && echo kmsg-read || echo kmsg-read-denied', (s) => {
@@ -403,7 +547,7 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
   });
 
   it('linux_ns_path: namespaces with a path are joined, not made (net, ipc, uts, pid, cgroup)', async () => {
-    const holder = spawn('unshare', ['--net', '--ipc', '--uts', '--cgroup', '--pid', '--fork', 'sleep', '300'], { stdio: 'ignore' });
+    const holder = spawn('unshare', ['--net', '--ipc', '--uts', '--cgroup', '--pid', '--fork', '--kill-child', 'sleep', '300'], { stdio: 'ignore' });
     holders.push(holder);
     const hp = holder.pid!;
     await waitFor(() => {
@@ -423,6 +567,59 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     expect(seen.slice(0, 5)).toEqual(Object.values(want).map((p) => readlinkSync(p)));
     // the mount namespace had no path: a new one
     expect(seen[5]).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+  });
+
+  it('linux_ns_host: without pid, ipc and uts namespaces the container shares the host\'s; kill, ps and delete reach its processes', async () => {
+    const host = (s: any) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n: any) => !['pid', 'ipc', 'uts'].includes(n.type));
+      delete s.hostname;
+    };
+    // a child outlives the init: no pid namespace ends with it
+    const r = await runScript('nshost', 'sleep 302 >/dev/null 2>&1 & for n in pid ipc uts mnt net; do readlink /proc/self/ns/$n; done; hostname; echo $$; sed -n 1p /proc/1/status; echo $!', host);
+    expect(r.stderr).toBe('');
+    const [pid, ipc, uts, mnt, net, hostname, self, init, orphan] = r.stdout.trim().split('\n');
+    // the test process is in the host's namespaces
+    expect([pid, ipc, uts]).toEqual(['pid', 'ipc', 'uts'].map((n) => readlinkSync(`/proc/self/ns/${n}`)));
+    expect(mnt).not.toBe(readlinkSync('/proc/self/ns/mnt'));
+    expect(net).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(hostname).toBe(os.hostname());
+    // not pid 1: its pid is a host pid, and the /proc it mounted shows the host's init
+    expect(Number(self)).toBeGreaterThan(1);
+    expect(init).toBe(readFileSync('/proc/1/status', 'utf8').split('\n')[0]);
+    // run ends the container as runc's destroy does: what its init left in its cgroup is killed
+    await waitFor(() => !processAlive(Number(orphan)), { what: 'the orphan killed at the end of run' });
+
+    // a child left running besides the init: kill reaches the init, delete what is left
+    const c = await created('nshostkill', (s) => {
+      host(s);
+      s.process.args = ['sh', '-c', 'sleep 301 >/dev/null 2>&1 & echo started > /out/started; exec sleep 300'];
+    });
+    expect(readlinkSync(`/proc/${c.pid}/ns/pid`)).toBe(readlinkSync('/proc/self/ns/pid'));
+    expect((await rt('start', 'nshostkill')).code).toBe(0);
+    await waitFor(() => existsSync(path.join(c.out, 'started')), { what: 'the container program' });
+    let pids: number[] = [];
+    await waitFor(async () => {
+      pids = JSON.parse((await rt('ps', '--format', 'json', 'nshostkill')).stdout);
+      return pids.length === 2;
+    }, { what: 'both processes in ps' });
+    expect(pids).toContain(c.pid);
+    expect((await stateOf('nshostkill')).status).toBe('running');
+    expect((await rt('kill', 'nshostkill', 'KILL')).code).toBe(0);
+    await waitFor(async () => (await stateOf('nshostkill')).status === 'stopped', { what: 'stopped after KILL' });
+    const left = pids.filter((p) => p !== c.pid);
+    expect(left.filter(processAlive)).toEqual(left);
+    expect(await rt('delete', 'nshostkill')).toMatchObject({ code: 0, stderr: '' });
+    await waitFor(() => pids.every((p) => !processAlive(p)), { what: 'every process of the container gone' });
+  });
+
+  it('linux_ns_host_refused: a config without a mount namespace is refused in one line; nothing is left', async () => {
+    const b = await bundle('nomntns', (s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount')));
+    const r = await rt('create', '--bundle', b.dir, 'nomntns');
+    expect(r).toMatchObject({ code: 1, stdout: '' });
+    expect(r.stderr).toMatch(/^minibox-runtime: config\.json: linux\.namespaces has no mount namespace: .*\(add \{"type":"mount"\} to linux\.namespaces\)\n$/);
+    const withHostname = await bundle('noutsname', (s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'uts')));
+    expect((await rt('create', '--bundle', withHostname.dir, 'noutsname')).stderr).toMatch(/unable to set hostname without a private UTS namespace/);
+    expect(leftInRoot()).toEqual([]);
   });
 
   it('linux_rootfs_propagation: "/" is shared, slave or private as rootfsPropagation says', async () => {
@@ -471,15 +668,96 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     expect(readFileSync('/proc/sys/kernel/msgmax', 'utf8').trim()).toBe(host);
   });
 
-  it('linux_uid_mappings: a user namespace is refused clearly (not silently run as host root)', async () => {
-    const b = await bundle('uidmap', (s) => {
+  it('linux_uid_mappings: a user namespace with the given maps; its root is host uid 100000, files it makes are 100000\'s', async () => {
+    // the mapped root walks the paths to the rootfs and /out itself (runc's rule too): search on
+    // the work dir, /out its own; the rootfs stays the host's (not chowned), world-readable
+    chmodSync(work, 0o711);
+    const map = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    // our own hard limit: raising it needs CAP_SYS_RESOURCE, which this host's root lacks
+    const hardNofile = Number(/^Max open files\s+\S+\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'))![1]);
+    const c = await created('uidmap', (s, b) => {
+      chownSync(b.out, 100000, 100000);
+      s.process.args = ['sh', '-c', 'exec > /out/log 2>&1; cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; hostname; touch /out/made; echo x > /tmp/t/f; stat -c "%u %g" /tmp/t/f; head -c1 /dev/zero | wc -c; stat -c %t:%T /dev/kmsg; ls /sys/kernel >/dev/null && echo sys; ulimit -Hn; grep CapEff /proc/self/status; mkdir /tmp/t/d 2>&1 | grep -q "not permitted" && echo seccomp-denied; echo done > /out/done; exec sleep 30'];
       s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = map;
+      s.linux.gidMappings = map;
+      s.hostname = 'userns';
+      // no mknod in a user namespace: the host's node of that path is bound
+      s.linux.devices = [{ path: '/dev/kmsg', type: 'c', major: 1, minor: 11, fileMode: 0o600 }];
+      s.mounts.push({ destination: '/tmp/t', type: 'tmpfs', source: 'tmpfs', options: ['size=1m'] });
+      // set by the parent (prlimit): in a user namespace the init could not raise a hard limit
+      s.process.rlimits = [{ type: 'RLIMIT_NOFILE', soft: 512, hard: hardNofile }];
+      s.linux.resources.pids = { limit: 50 };
+      s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_X86_64'], syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 }] };
+    });
+    // the host's view of the created init: root of its own user namespace is host uid 100000, in its cgroup
+    const status = readFileSync(`/proc/${c.pid}/status`, 'utf8');
+    expect(status).toMatch(/^Uid:\t100000\t100000\t100000\t100000$/m);
+    expect(status).toMatch(/^Gid:\t100000\t100000\t100000\t100000$/m);
+    expect(readlinkSync(`/proc/${c.pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
+    expect(cg(c.pid, 'pids', 'pids.max')).toBe('50');
+    expect(await rt('start', 'uidmap')).toMatchObject({ code: 0, stderr: '' });
+    await waitFor(() => existsSync(path.join(c.out, 'done')), { what: 'the program in the user namespace' });
+    const line = (m: { containerID: number; hostID: number; size: number }) => `${String(m.containerID).padStart(10)} ${String(m.hostID).padStart(10)} ${String(m.size).padStart(10)}`;
+    expect(readFileSync(path.join(c.out, 'log'), 'utf8')).toBe([line(map[0]!), line(map[0]!), '0', '0', 'userns', '0 0', '1', '1:b', 'sys', String(hardNofile), 'CapEff:\t0000000020000420', 'seccomp-denied', ''].join('\n'));
+    // what container root made in the bind mount is host 100000's
+    expect(statSync(path.join(c.out, 'made'))).toMatchObject({ uid: 100000, gid: 100000 });
+    // exec joins the container's user namespace first: root there, not the host's root
+    const ex = await rt('exec', 'uidmap', 'sh', '-c', 'id -u; readlink /proc/self/ns/user; grep ^Uid /proc/self/status');
+    expect(ex).toMatchObject({ code: 0, stdout: `0\n${readlinkSync(`/proc/${c.pid}/ns/user`)}\nUid:\t0\t0\t0\t0\n`, stderr: '' });
+
+    // no network namespace: sysfs cannot be mounted fresh, the host's /sys is bound read-only (runc's way)
+    const hostNet = await runScript('uidmapnet', 'ls /sys/class/net; awk \'$5 == "/sys" { split($6, o, ","); print o[1] }\' /proc/self/mountinfo; readlink /proc/self/ns/net', (s) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'network');
+      s.linux.namespaces.push({ type: 'user' });
+      s.linux.uidMappings = map;
+      s.linux.gidMappings = map;
+    });
+    expect(hostNet.stderr).toBe('');
+    expect(hostNet.stdout.trim().split('\n')).toEqual([...readdirSync('/sys/class/net').sort(), 'ro', readlinkSync('/proc/self/ns/net')]);
+  });
+
+  it('linux_ns_path_user: a user namespace with a path is joined first; the new namespaces are its own', async () => {
+    chmodSync(work, 0o711);
+    const holder = spawn('unshare', ['--user', 'sleep', '300'], { stdio: 'ignore' });
+    holders.push(holder);
+    const hp = holder.pid!;
+    await waitFor(() => {
+      try {
+        return readlinkSync(`/proc/${hp}/ns/user`) !== readlinkSync('/proc/self/ns/user');
+      } catch {
+        return false;
+      }
+    }, { what: 'the holder\'s user namespace' });
+    // its maps, written as root of ours (what newuidmap would do)
+    writeFileSync(`/proc/${hp}/uid_map`, '0 200000 65536\n');
+    writeFileSync(`/proc/${hp}/gid_map`, '0 200000 65536\n');
+    const c = await created('usernspath', (s, b) => {
+      chownSync(b.out, 200000, 200000);
+      s.process.args = ['sh', '-c', 'readlink /proc/self/ns/user > /out/ns; id -u >> /out/ns; touch /out/made'];
+      s.linux.namespaces.push({ type: 'user', path: `/proc/${hp}/ns/user` });
+    });
+    expect(readFileSync(`/proc/${c.pid}/status`, 'utf8')).toMatch(/^Uid:\t200000\t200000\t200000\t200000$/m);
+    // the namespaces made for the container are owned by the joined one (the proc, mqueue, sysfs mounts need that)
+    expect(readlinkSync(`/proc/${c.pid}/ns/user`)).toBe(readlinkSync(`/proc/${hp}/ns/user`));
+    await rt('start', 'usernspath');
+    await waitFor(() => existsSync(path.join(c.out, 'made')), { what: 'the program' });
+    expect(readFileSync(path.join(c.out, 'ns'), 'utf8')).toBe(`${readlinkSync(`/proc/${hp}/ns/user`)}\n0\n`);
+    expect(statSync(path.join(c.out, 'made')).uid).toBe(200000);
+  });
+
+  it('linux_uid_mappings_refused: mappings without a user namespace are refused in one line; nothing is left', async () => {
+    const b = await bundle('uidmapbad', (s) => {
       s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
       s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     });
-    const r = await rt('create', '--bundle', b.dir, 'uidmap');
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/linux\.uidMappings is not supported by minibox-runtime/);
+    expect(await rt('create', '--bundle', b.dir, 'uidmapbad')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'minibox-runtime: config.json: user namespace mappings specified, but user namespace isn\'t enabled in the config (add {"type":"user"} to linux.namespaces)\n',
+    });
+    const none = await bundle('usernomap', (s) => s.linux.namespaces.push({ type: 'user' }));
+    expect((await rt('create', '--bundle', none.dir, 'usernomap')).stderr).toBe('minibox-runtime: config.json: user namespaces enabled, but no namespace path to join nor mappings to apply specified\n');
     expect(leftInRoot()).toEqual([]);
   });
 
@@ -499,6 +777,78 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     const opts = Object.fromEntries(r.stdout.trim().split('\n').slice(4).map((l) => l.split(' ')));
     expect(opts['/mnt/ro']).toMatch(/^ro,nosuid,nodev(,|$)/);
     expect(opts['/mnt/t']).toMatch(/nosuid,nodev,noexec/);
+  });
+
+  it('mounts_fs: proc, sysfs, tmpfs, cgroup at new destinations and the standard ones as podman lists them, with their options, one mount each', async () => {
+    // a symlink in the rootfs to an absolute path there is both on the host and in the rootfs:
+    // the destination resolves inside the rootfs
+    const outside = path.join(work, 'outside');
+    mkdirSync(outside, { recursive: true });
+    mkdirSync(path.join(rootfs, outside), { recursive: true });
+    rmSync(path.join(rootfs, 'outside'), { force: true });
+    execFileSync('ln', ['-s', outside, path.join(rootfs, 'outside')]);
+    const script = [
+      'test -f /altproc/self/status && echo proc-status',
+      'test -d /altsys/kernel && echo sys-kernel',
+      'touch /altsys/x 2>/dev/null || echo sys-ro',
+      'stat -c %a /deep/new/dir/t',
+      'test -f /altcg/memory/memory.limit_in_bytes && echo cg-memory',
+      'test -f /outside/p/self/status && echo outside-proc',
+      'cat /proc/self/mountinfo',
+    ].join('; ');
+    const r = await runScript('mountsfs', script, (s) => {
+      const podman: Record<string, any> = {
+        '/dev/pts': { destination: '/dev/pts', type: 'devpts', source: 'devpts', options: ['nosuid', 'noexec', 'newinstance', 'ptmxmode=0666', 'mode=0600', 'gid=5'] },
+        '/dev/mqueue': { destination: '/dev/mqueue', type: 'mqueue', source: 'mqueue', options: ['nosuid', 'noexec', 'nodev'] },
+        '/dev/shm': { destination: '/dev/shm', type: 'tmpfs', source: 'shm', options: ['nosuid', 'noexec', 'nodev', 'mode=1770', 'size=2m'] },
+      };
+      s.mounts = s.mounts.map((m: any) => podman[m.destination] ?? m);
+      s.mounts.push(
+        { destination: '/altproc', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'nodev'] },
+        { destination: '/altsys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+        { destination: '/deep/new/dir/t', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m', 'mode=750', 'nr_inodes=1k'] },
+        { destination: '/altcg', type: 'cgroup', source: 'cgroup', options: ['ro', 'nosuid', 'noexec', 'nodev'] },
+        { destination: '/outside/p', type: 'proc', source: 'proc' },
+      );
+    });
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trim().split('\n');
+    expect(lines.slice(0, 6)).toEqual(['proc-status', 'sys-kernel', 'sys-ro', '750', 'cg-memory', 'outside-proc']);
+    expect(existsSync(path.join(outside, 'p'))).toBe(false);
+    expect(existsSync(path.join(rootfs, outside, 'p'))).toBe(true);
+    // mountinfo: "id parent dev root mountpoint opts [tags] - type source superopts"
+    const mounts = lines.slice(6).map((l) => {
+      const [left, right] = l.split(' - ');
+      const f = left!.split(' ');
+      const [type, source, superOpts] = right!.split(' ');
+      return { at: f[4]!, opts: f[5]!.split(','), type: type!, source: source!, superOpts: superOpts!.split(',') };
+    });
+    const at = (p: string) => {
+      const found = mounts.filter((m) => m.at === p);
+      expect(found, `one mount at ${p}`).toHaveLength(1);
+      return found[0]!;
+    };
+    expect(at('/altproc')).toMatchObject({ type: 'proc', opts: expect.arrayContaining(['rw', 'nosuid', 'nodev', 'noexec']) });
+    expect(at('/altsys')).toMatchObject({ type: 'sysfs', opts: expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']) });
+    const deep = at('/deep/new/dir/t');
+    expect(deep).toMatchObject({ type: 'tmpfs', opts: expect.arrayContaining(['rw', 'nosuid', 'nodev']) });
+    expect(deep.opts).not.toContain('noexec');
+    expect(deep.superOpts).toEqual(expect.arrayContaining(['size=1024k', 'nr_inodes=1024', 'mode=750']));
+    expect(at('/dev/mqueue')).toMatchObject({ type: 'mqueue', opts: expect.arrayContaining(['nosuid', 'nodev', 'noexec']) });
+    const pts = at('/dev/pts');
+    expect(pts).toMatchObject({ type: 'devpts', opts: expect.arrayContaining(['nosuid', 'noexec']) });
+    expect(pts.superOpts).toEqual(expect.arrayContaining(['gid=5', 'mode=600', 'ptmxmode=666']));
+    const shm = at('/dev/shm');
+    expect(shm).toMatchObject({ type: 'tmpfs', source: 'shm' });
+    expect(shm.superOpts).toEqual(expect.arrayContaining(['size=2048k', 'mode=1770']));
+    expect(at('/altcg')).toMatchObject({ type: 'tmpfs', opts: expect.arrayContaining(['ro']) });
+    expect(at('/altcg/memory')).toMatchObject({ type: 'cgroup', opts: expect.arrayContaining(['ro', 'nosuid', 'nodev', 'noexec']) });
+    // mounted where the symlink leads inside the rootfs
+    expect(at(path.join(outside, 'p'))).toMatchObject({ type: 'proc' });
+    // the standard ones the spec lists are still there: /sys read-only, its cgroup view
+    expect(at('/sys')).toMatchObject({ type: 'sysfs', opts: expect.arrayContaining(['ro']) });
+    expect(at('/sys/fs/cgroup/memory')).toMatchObject({ type: 'cgroup' });
   });
 
   it('pidfile: create --pid-file writes the init\'s host pid, the one state reports', async () => {

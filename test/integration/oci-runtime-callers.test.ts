@@ -132,6 +132,13 @@ describe('podman --runtime minibox-runtime', () => {
     await waitFor(() => leftInRuntimeRoot().length === 0, { what: 'podman to delete the container' });
   }, 60_000);
 
+  it('run --uidmap/--gidmap: a user namespace, its root host uid 100000, the image copy chowned by podman', async () => {
+    const r = await podman('run', '--rm', '--network', 'none', ...ULIMITS, '--uidmap', '0:100000:65536', '--gidmap', '0:100000:65536', image, 'sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c "%u %g" /bin/busybox; grep ^Uid /proc/self/status; touch /tmp/made && echo wrote');
+    const line = '         0     100000      65536';
+    expect(r, r.stderr).toMatchObject({ code: 0, stdout: `${line}\n${line}\n0\n0 0\nUid:\t0\t0\t0\t0\nwrote\n` });
+    await waitFor(() => leftInRuntimeRoot().length === 0, { what: 'podman to delete the container' });
+  }, 120_000);
+
   it('run -d, exec (its exit code too), pause/unpause, stop, rm', async () => {
     const run = await podman('run', '-d', '--name', 'mbx-d', '--network', 'none', ...ULIMITS, image, 'sleep', '300');
     expect(run, run.stderr).toMatchObject({ code: 0 });

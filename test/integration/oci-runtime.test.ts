@@ -180,7 +180,7 @@ describe('minibox-runtime', () => {
     const ns = await makeBundle('userns', (s) => s.linux.namespaces.push({ type: 'user' }));
     const j = await rt('--log-format', 'json', 'create', '--bundle', ns, 'userns');
     expect(j.code).toBe(1);
-    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/a user namespace is not supported/) });
+    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/user namespaces enabled, but no namespace path to join nor mappings to apply specified/) });
     expect(readdirSync(state.root).filter((n) => !n.startsWith('.'))).toEqual(['dup']);
     expect((await rt('--systemd-cgroup', 'list')).stderr).toMatch(/--systemd-cgroup is not supported/);
     expect((await rt('list', '-q')).stdout).toBe('dup\n');
@@ -190,6 +190,7 @@ describe('minibox-runtime', () => {
     const f = JSON.parse((await rt('features')).stdout);
     expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
     expect(f.linux.namespaces).toContain('pid');
+    expect(f.linux.namespaces).toContain('user');
     expect(f.linux.capabilities).toContain('CAP_SYS_ADMIN');
     expect(f.linux.cgroup.systemd).toBe(false);
   });
@@ -259,6 +260,13 @@ describe('minibox-runtime without a monitor: exec, ps, pause/resume, update, --c
     expect((await rt('update', '--memory', '48m', 'up')).code).toBe(0);
     expect((await rt('exec', 'up', 'cat', '/sys/fs/cgroup/memory/memory.limit_in_bytes')).stdout).toBe(`${48 * 1024 * 1024}\n`);
     expect((await rt('update', '--kernel-memory', '1m', 'up')).stderr).toMatch(/--kernel-memory is not supported/);
+    // blockIO as config.json's: BFQ's weight file where the kernel has it, --blkio-weight over the file's
+    const weight = 'cat /sys/fs/cgroup/blkio/blkio.bfq.weight 2>/dev/null || cat /sys/fs/cgroup/blkio/blkio.weight';
+    writeFileSync(res, JSON.stringify({ blockIO: { weight: 200 } }));
+    expect(await rt('update', '--resources', res, 'up')).toMatchObject({ code: 0, stderr: '' });
+    expect((await rt('exec', 'up', 'sh', '-c', weight)).stdout).toBe('200\n');
+    expect(await rt('update', '--resources', res, '--blkio-weight', '300', 'up')).toMatchObject({ code: 0, stderr: '' });
+    expect((await rt('exec', 'up', 'sh', '-c', weight)).stdout).toBe('300\n');
   });
 
   it('--console-socket: the pty master as one SCM_RIGHTS fd named /dev/pts/N; the container sees it as its tty', async () => {
@@ -307,11 +315,12 @@ print('out=%r' % out, flush=True)
     }
   });
 
-  it('refuses --preserve-fds N and --systemd-cgroup with one line each', async () => {
+  it('refuses --preserve-fds N past the fds it was given, and --systemd-cgroup, with one line each', async () => {
     const b = await makeBundle('pfd', (s) => (s.process.args = ['true']));
+    // rt passes only stdio: fd 3 is free or one of Node's own (close-on-exec), never the caller's
     const r = await rt('create', '--preserve-fds', '2', '--bundle', b, 'pfd');
     expect(r.code).toBe(1);
-    expect(r.stderr).toBe('minibox-runtime: --preserve-fds 2 is not supported by minibox-runtime (only 0)\n');
+    expect(r.stderr).toBe('minibox-runtime: --preserve-fds 2: fd 3 was not passed to minibox-runtime\n');
     expect(existsSync(path.join(state.root, 'pfd'))).toBe(false);
     expect((await rt('--systemd-cgroup', 'state', 'x')).stderr.trim().split('\n')).toHaveLength(1);
   });

@@ -129,6 +129,38 @@ static int ns_key(mb_oci_config *o, const char *value, mb_error *err)
     return bad(err, "unknown namespace type in %s", value);
 }
 
+/* "C:H:S" of oci.uidmap / oci.gidmap, appended to *maps. */
+static int map_key(mb_oci_idmap **maps, size_t *n, const char *key,
+                   const char *value, mb_error *err)
+{
+    unsigned long v[3];
+    const char *p = value;
+    mb_oci_idmap *grown;
+    char *end;
+    int i;
+
+    for (i = 0; i < 3; i++) {
+        errno = 0;
+        v[i] = strtoul(p, &end, 10);
+        if (errno != 0 || end == p || *p == '-' || v[i] > 0xffffffffUL
+            || *end != (i < 2 ? ':' : '\0'))
+            return bad(err, "%s wants containerID:hostID:size", key);
+        p = end + 1;
+    }
+    if (v[2] == 0 || v[0] + v[2] - 1 > 0xffffffffUL || v[1] + v[2] - 1 > 0xffffffffUL)
+        return bad(err, "%s: an empty or too large range", key);
+    if (*n == MB_OCI_MAP_MAX)
+        return bad(err, "more than 340 %s ranges", key);
+    grown = realloc(*maps, (*n + 1) * sizeof(*grown));
+    if (grown == NULL)
+        return mb_error_errno(err, "config");
+    grown[*n].container = v[0];
+    grown[*n].host = v[1];
+    grown[(*n)++].size = v[2];
+    *maps = grown;
+    return 0;
+}
+
 int ociconfig_apply(mb_oci_config *o, const char *key, const char *value,
                     mb_error *err)
 {
@@ -163,6 +195,26 @@ int ociconfig_apply(mb_oci_config *o, const char *key, const char *value,
     }
     if (strcmp(key, "oci.ns") == 0)
         return ns_key(o, value, err);
+    if (strcmp(key, "oci.hostns") == 0) {
+        /* a container's own mount namespace is not optional (translate.ts) */
+        int f = strcmp(value, "pid") == 0 ? CLONE_NEWPID
+              : strcmp(value, "ipc") == 0 ? CLONE_NEWIPC
+              : strcmp(value, "uts") == 0 ? CLONE_NEWUTS : 0;
+
+        if (f == 0)
+            return bad(err, "oci.hostns wants pid, ipc or uts, not %s", value);
+        o->hostns |= f;
+        return 0;
+    }
+    if (strcmp(key, "oci.userns") == 0) {
+        if (strcmp(value, "new") != 0 && value[0] != '/')
+            return bad(err, "oci.userns wants new or an absolute path: %s", value);
+        return config_set_once(&o->userns, key, value, err);
+    }
+    if (strcmp(key, "oci.uidmap") == 0)
+        return map_key(&o->uidmap, &o->nuidmap, key, value, err);
+    if (strcmp(key, "oci.gidmap") == 0)
+        return map_key(&o->gidmap, &o->ngidmap, key, value, err);
     if (strcmp(key, "oci.hook") == 0)
         return start_hook(o, value, err);
     if (strncmp(key, "oci.hook.", 9) == 0)
@@ -193,5 +245,7 @@ void ociconfig_free(mb_oci_config *o)
         free(o->hooks[i].env);
     }
     free(o->hooks);
+    free(o->uidmap);
+    free(o->gidmap);
     memset(o, 0, sizeof(*o));
 }

@@ -9,6 +9,13 @@
  *                            [r]shared [r]unbindable
  *   oci.ns=TYPE:PATH         linux.namespaces[].path: join instead of create;
  *                            TYPE one of net ipc uts pid mnt cgroup
+ *   oci.hostns=TYPE          no linux.namespaces entry of TYPE (pid ipc uts):
+ *                            none is created, the runtime's own is shared
+ *   oci.userns=new|PATH      a user namespace: a new one (with the maps
+ *                            below) or the one at PATH, joined first
+ *   oci.uidmap=C:H:S, oci.gidmap=C:H:S  linux.uidMappings / gidMappings,
+ *                            containerID:hostID:size, repeated (at most
+ *                            MB_OCI_MAP_MAX; run/userns.h writes them)
  *   oci.hook=KIND            starts a hook: prestart createRuntime
  *                            createContainer startContainer; then
  *   oci.hook.path=P, oci.hook.arg=A (repeated, argv[0] first),
@@ -43,6 +50,11 @@ typedef struct mb_oci_hook {
 } mb_oci_hook;
 
 #define MB_OCI_NS_MAX 8
+#define MB_OCI_MAP_MAX 340 /* the kernel's limit on uid_map lines */
+
+typedef struct mb_oci_idmap {
+    unsigned long container, host, size;
+} mb_oci_idmap;
 
 typedef struct mb_oci_ns {
     int flag;          /* CLONE_NEW* */
@@ -57,6 +69,10 @@ typedef struct mb_oci_config {
     unsigned long rootprop; /* MS_* propagation flags; 0: minibox's rprivate */
     mb_oci_ns ns[MB_OCI_NS_MAX];
     size_t nns;
+    int hostns;             /* CLONE_NEW* flags of namespaces shared (oci.hostns) */
+    const char *userns;     /* NULL: none; "new", or a path to join */
+    mb_oci_idmap *uidmap, *gidmap;
+    size_t nuidmap, ngidmap;
     mb_oci_hook *hooks;
     size_t nhooks;
     const char *state_pre;

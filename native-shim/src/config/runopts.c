@@ -1,6 +1,7 @@
 /* runopts.c - the run-mode keys of the fd 3 config (see runopts.h). */
 #include "config/runopts.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "config/config.h"
@@ -12,6 +13,27 @@ static int flag(int *slot, const char *key, const char *value, mb_error *err)
                                "%s must be 0 or 1", key);
     *slot = value[0] == '1';
     return 0;
+}
+
+/* preservefds=<from>:<n>: the fds the runtime passed us past its own
+ * (from >= 5: above config and report), n of them. */
+static int preserve_fds(mb_runopts *o, const char *value, mb_error *err)
+{
+    char *end;
+    long from = strtol(value, &end, 10), n;
+
+    if (end == value || *end != ':')
+        goto bad;
+    value = end + 1;
+    n = strtol(value, &end, 10);
+    if (end == value || *end != '\0' || from < 5 || n < 0 || n > 1024)
+        goto bad;
+    o->preserve_from = (int)from;
+    o->preserve_n = (int)n;
+    return 0;
+bad:
+    return mb_error_detail(err, MB_EXIT_SETUP, "config",
+                           "preservefds must be <from>:<n>");
 }
 
 int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
@@ -71,5 +93,7 @@ int runopts_apply(mb_runopts *o, const char *key, char *value, mb_error *err)
         return config_set_once(&o->consolesocket, key, value, err);
     if (strcmp(key, "nshold") == 0)
         return config_set_once(&o->nshold, key, value, err);
+    if (strcmp(key, "preservefds") == 0)
+        return preserve_fds(o, value, err);
     return mb_error_detail(err, MB_EXIT_SETUP, "config", "unknown key %s", key);
 }

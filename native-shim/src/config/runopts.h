@@ -43,6 +43,9 @@ typedef struct mb_runopts {
                               (run/oci_direct.h) */
     const char *consolesocket; /* consolesocket=<path>: with tty=1 and
                               nomonitor=1, the pty master goes there */
+    int preserve_from;     /* preservefds=<from>:<n> (minibox-runtime --preserve-fds):
+                              our fds from..from+n-1 become the container's */
+    int preserve_n;        /* 3..3+n-1 (run/preserve_fds.h); n = 0: none */
     const char *nshold;    /* nshold=<fd>: after "exit", keep the container's
                               netns until EOF on fd, so the host can delete
                               its veth together with the bridge (net/nshold.h) */

@@ -24,6 +24,7 @@
 #include "run/execve.h"
 #include "run/oci_direct.h"
 #include "run/user.h"
+#include "run/userns.h"
 #include "security/confine.h"
 #include "security/seccomp.h"
 #include "security/cloned_binary.h"
@@ -63,7 +64,9 @@ static int join_namespaces(const mb_config *cfg, mb_error *err)
         fds[i] = -1;
     if (open_namespaces(cfg->opts.pid, fds, err) < 0
         || cgroup_join_self(&cfg->cgroups, err) < 0
-        || cgroup_join(&cfg->cgroups, getpid(), err) < 0)
+        || cgroup_join(&cfg->cgroups, getpid(), err) < 0
+        /* the user namespace first: the others are its (run/userns.h) */
+        || userns_join_of(cfg->opts.pid, err) < 0)
         goto out;
     for (i = 0; i < NNS; i++) {
         if (setns(fds[i], namespaces[i].type) < 0) {

@@ -16,7 +16,7 @@
 #define RO_FLAGS (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
 
 static int mount_v1_controller(const char *base, const char *name,
-                               mb_error *err)
+                               unsigned long flags, mb_error *err)
 {
     char path[PATH_MAX];
 
@@ -24,12 +24,14 @@ static int mount_v1_controller(const char *base, const char *name,
         return mb_error_detail(err, MB_EXIT_SETUP, "cgroupfs", "path too long");
     if (mkdir(path, 0755) < 0)
         return mb_error_errno(err, "mkdir /sys/fs/cgroup/%s", name);
-    return mb_mount("cgroup", path, "cgroup", RO_FLAGS, name,
+    return mb_mount("cgroup", path, "cgroup", flags, name,
                     "/sys/fs/cgroup/<controller>", err);
 }
 
-/* A tmpfs holding one directory per controller, then made read-only. */
-static int mount_v1(const char *base, const char *list, mb_error *err)
+/* A tmpfs holding one directory per controller, then made read-only
+ * (unless flags, the controllers' mount flags, lack MS_RDONLY). */
+static int mount_v1(const char *base, const char *list, unsigned long flags,
+                    mb_error *err)
 {
     char names[256];
     char *save = NULL;
@@ -40,10 +42,23 @@ static int mount_v1(const char *base, const char *list, mb_error *err)
     if (snprintf(names, sizeof(names), "%s", list) >= (int)sizeof(names))
         return mb_error_detail(err, MB_EXIT_SETUP, "cgroupfs", "too many controllers");
     for (char *n = strtok_r(names, " ", &save); n; n = strtok_r(NULL, " ", &save))
-        if (mount_v1_controller(base, n, err) < 0)
+        if (mount_v1_controller(base, n, flags, err) < 0)
             return -1;
+    if (!(flags & MS_RDONLY))
+        return 0;
     return mb_mount(NULL, base, NULL, MS_REMOUNT | MS_BIND | RO_FLAGS, NULL,
                     "/sys/fs/cgroup (remount ro)", err);
+}
+
+int cgroupfs_mount_at(const char *base, const char *spec, unsigned long flags,
+                      mb_error *err)
+{
+    if (strcmp(spec, "v2") == 0)
+        return mb_mount("cgroup2", base, "cgroup2", flags, NULL,
+                        "/sys/fs/cgroup", err);
+    if (strncmp(spec, "v1:", 3) == 0)
+        return mount_v1(base, spec + 3, flags, err);
+    return mb_error_detail(err, MB_EXIT_SETUP, "config", "bad cgroupfs %s", spec);
 }
 
 int cgroupfs_mount(const char *rootfs, const char *spec, mb_error *err)
@@ -54,10 +69,5 @@ int cgroupfs_mount(const char *rootfs, const char *spec, mb_error *err)
         return 0;
     if (mb_path_join(base, sizeof(base), rootfs, "/sys/fs/cgroup", err) < 0)
         return -1;
-    if (strcmp(spec, "v2") == 0)
-        return mb_mount("cgroup2", base, "cgroup2", RO_FLAGS, NULL,
-                        "/sys/fs/cgroup", err);
-    if (strncmp(spec, "v1:", 3) == 0)
-        return mount_v1(base, spec + 3, err);
-    return mb_error_detail(err, MB_EXIT_SETUP, "config", "bad cgroupfs %s", spec);
+    return cgroupfs_mount_at(base, spec, RO_FLAGS, err);
 }

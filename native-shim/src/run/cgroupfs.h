@@ -10,4 +10,10 @@
  * cgroup as the root and can read its limits, as under Docker. */
 int cgroupfs_mount(const char *rootfs, const char *spec, mb_error *err);
 
+/* The same view at base (a path on the host side, already resolved inside
+ * the rootfs), each cgroup mount with flags (MS_RDONLY...): an OCI
+ * bundle's cgroup mount at any destination (run/oci_mounts.h). */
+int cgroupfs_mount_at(const char *base, const char *spec, unsigned long flags,
+                      mb_error *err);
+
 #endif

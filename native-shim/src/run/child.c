@@ -27,11 +27,14 @@
 #include "run/init.h"
 #include "run/sysctls.h"
 #include "run/mounts.h"
+#include "run/oci_mounts.h"
 #include "run/oci_start.h"
 #include "run/oci_setup.h"
+#include "run/preserve_fds.h"
 #include "run/rootfs.h"
 #include "security/confine.h"
 #include "run/user.h"
+#include "run/userns.h"
 
 /* Die with the shim, and do not start before it joined our cgroups. */
 static int wait_for_parent(const mb_child_ctx *ctx, mb_error *err)
@@ -62,18 +65,21 @@ static int setup_mounts(const mb_config *cfg, mb_error *err)
     if (rootfs_isolate(cfg->oci.rootprop, err) < 0 || rootfs_mount_overlay(cfg, err) < 0
         || rootfs_mount_proc(cfg->rootfs, err) < 0
         || sysctls_apply(cfg->rootfs, &cfg->opts, err) < 0
-        || devices_setup(cfg->rootfs, err) < 0
+        || devices_setup(cfg->rootfs, userns_active(cfg), err) < 0
+        || userns_bind_devices(cfg, err) < 0
         || shm_resize(cfg->rootfs, &cfg->opts, err) < 0
-        || rootfs_mount_sys(cfg->rootfs, cfg->sec.privileged, err) < 0
+        || (userns_active(cfg) ? userns_mount_sys(cfg->rootfs, cfg->sec.privileged, err)
+                               : rootfs_mount_sys(cfg->rootfs, cfg->sec.privileged, err)) < 0
         || cgroupfs_mount(cfg->rootfs, cfg->cgroupfs, err) < 0
-        || mounts_apply(cfg->rootfs, &cfg->mounts, err) < 0
+        || oci_mounts_apply(cfg, err) < 0
         || masked_paths_apply(cfg->rootfs, &cfg->sec, err) < 0
         || net_bind_etc(&cfg->net, cfg->rootfs, err) < 0
         || mounts_readonly_root(cfg->rootfs, &cfg->mounts, err) < 0
         || oci_child_before_pivot(cfg, err) < 0
         || rootfs_pivot(cfg->rootfs, err) < 0
         || oci_child_after_pivot(cfg, err) < 0
-        || devices_add_nodes(&cfg->dev, err) < 0)
+        /* in a user namespace they were bound before pivot_root */
+        || (!userns_active(cfg) && devices_add_nodes(&cfg->dev, err) < 0))
         return -1;
     return 0;
 }
@@ -82,7 +88,9 @@ static int setup_process(const mb_config *cfg, mb_error *err)
 {
     const char *h = cfg->hostname;
 
-    if (h != NULL && sethostname(h, strlen(h)) < 0)
+    /* None asked for (empty): the UTS namespace keeps its name, which may
+     * be the host's (minibox-runtime without a uts namespace). */
+    if (h != NULL && h[0] != '\0' && sethostname(h, strlen(h)) < 0)
         return mb_error_errno(err, "sethostname");
     if (net_child_setup(&cfg->net, err) < 0)
         return -1;
@@ -129,9 +137,12 @@ int child_main(void *arg)
     close(ctx->err_rd);
     oci_start_child_init(cfg);
     /* The parent joined us to the v2 cgroups (if any); the v1 ones we
-     * join ourselves, before anything else runs here (cgroup_join.c). */
+     * join ourselves, before anything else runs here (cgroup_join.c),
+     * and still as the host's root that owns their files before we become
+     * root of our user namespace, if any (userns.h). */
     if (wait_for_parent(ctx, &err) < 0
         || cgroup_join_self(&cfg->cgroups, &err) < 0
+        || userns_child_enter(cfg, &err) < 0
         || childio_setup(ctx, &err) < 0)
         errpipe_fail(ctx->err_wr, &err);
     /* Now we are in our cgroups: make them the root of our cgroup view. */
@@ -154,6 +165,7 @@ int child_main(void *arg)
         || rlimits_apply(&cfg->opts, &err) < 0
         || oci_start_child_wait(cfg, &err) < 0
         || oci_child_before_exec(cfg, &err) < 0
+        || preserve_fds_place(&cfg->opts, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
         || become_user(ctx, &run, &err) < 0
         || confine_after_user(&cfg->sec, &err) < 0)

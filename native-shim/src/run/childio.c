@@ -105,10 +105,28 @@ void childio_close_parent(mb_parentio *p)
     }
 }
 
+/* Close lo..hi-1 (hi = ~0U: all above lo) except --preserve-fds' range. */
+static int close_below(const mb_runopts *o, unsigned lo, unsigned hi)
+{
+    unsigned from = (unsigned)o->preserve_from;
+    unsigned to = from + (unsigned)o->preserve_n; /* exclusive */
+    int r = 0;
+
+    if (o->preserve_n > 0 && from < hi && to > lo) {
+        if (from > lo)
+            r = close_range(lo, from - 1, 0);
+        lo = to;
+    }
+    if (r == 0 && hi > lo)
+        r = close_range(lo, hi == ~0U ? ~0U : hi - 1, 0);
+    return r;
+}
+
 /* Every fd above stdio except the kept ones (-1: unused), for real (not
  * close-on-exec): a leaked host fd must not even serve as a cwd
  * (-w /proc/self/fd/N, the CVE-2024-21626 class) before the execve. */
-static int close_others(int *keep, size_t n, mb_error *err)
+static int close_others(const mb_runopts *o, int *keep, size_t n,
+                        mb_error *err)
 {
     unsigned lo = 3;
     size_t i, j;
@@ -123,12 +141,11 @@ static int close_others(int *keep, size_t n, mb_error *err)
     for (i = 0; i < n && r == 0; i++) {
         if (keep[i] < (int)lo) /* stdio, unused, or a duplicate */
             continue;
-        if ((unsigned)keep[i] > lo)
-            r = close_range(lo, (unsigned)keep[i] - 1, 0);
+        r = close_below(o, lo, (unsigned)keep[i]);
         lo = (unsigned)keep[i] + 1;
     }
     if (r == 0)
-        r = close_range(lo, ~0U, 0);
+        r = close_below(o, lo, ~0U);
     if (r < 0 && errno != ENOSYS)
         return mb_error_errno(err, "close inherited fds");
     return 0;
@@ -149,7 +166,7 @@ int childio_setup(const mb_child_ctx *ctx, mb_error *err)
     int keep[] = { ctx->err_wr, ctx->pty_sock, oci_start_child_fd(),
                    oci_start_child_fifo(), mb_trace_fd };
 
-    return close_others(keep, sizeof(keep) / sizeof(keep[0]), err);
+    return close_others(&ctx->cfg->opts, keep, sizeof(keep) / sizeof(keep[0]), err);
 }
 
 /* The multiplexer of the devpts we are looking at, and nothing that the

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common/util.h"
+#include "run/userns.h"
 
 struct dev_node {
     const char *name;
@@ -77,7 +78,8 @@ static int mount_dev_tmpfs(const char *rootfs, mb_error *err)
                     "mode=755,size=65536k", "/dev", err);
 }
 
-static int make_nodes(const char *rootfs, mb_error *err)
+/* In a user namespace mknod is refused: the host's nodes, bound (userns.h). */
+static int make_nodes(const char *rootfs, int bind_nodes, mb_error *err)
 {
     char path[PATH_MAX];
     size_t i;
@@ -87,7 +89,10 @@ static int make_nodes(const char *rootfs, mb_error *err)
 
         if (mb_path_join(path, sizeof(path), rootfs, d->name, err) < 0)
             return -1;
-        if (mknod(path, S_IFCHR | 0666, makedev(d->major, d->minor)) < 0)
+        if (bind_nodes) {
+            if (userns_bind_node(d->name, path, err) < 0)
+                return -1;
+        } else if (mknod(path, S_IFCHR | 0666, makedev(d->major, d->minor)) < 0)
             return mb_error_errno(err, "mknod %s", d->name);
     }
     return 0;
@@ -109,7 +114,20 @@ static int make_links(const char *rootfs, mb_error *err)
     return 0;
 }
 
-static int mount_submounts(const char *rootfs, mb_error *err)
+/* In a user namespace gid=5 must be mapped there: when it is not, the
+ * mounter's own group (runc's rootless spec drops the option too). */
+static int mount_devpts_mapped(const char *path, const struct dev_mount *m,
+                               mb_error *err)
+{
+    if (mount(m->fstype, path, m->fstype, m->flags, m->data) == 0)
+        return 0;
+    if (errno != EINVAL)
+        return mb_error_errno(err, "mount %s", m->name);
+    return mb_mount(m->fstype, path, m->fstype, m->flags,
+                    "newinstance,ptmxmode=0666,mode=0620", m->name, err);
+}
+
+static int mount_submounts(const char *rootfs, int userns, mb_error *err)
 {
     char path[PATH_MAX];
     size_t i;
@@ -122,6 +140,11 @@ static int mount_submounts(const char *rootfs, mb_error *err)
             return -1;
         if (mkdir(path, 0755) < 0)
             return mb_error_errno(err, "mkdir %s", m->name);
+        if (userns && strcmp(m->fstype, "devpts") == 0) {
+            if (mount_devpts_mapped(path, m, err) < 0)
+                return -1;
+            continue;
+        }
         if (mb_mount(m->fstype, path, m->fstype, m->flags, m->data, m->name,
                      err) < 0)
             return -1;
@@ -129,10 +152,10 @@ static int mount_submounts(const char *rootfs, mb_error *err)
     return 0;
 }
 
-int devices_setup(const char *rootfs, mb_error *err)
+int devices_setup(const char *rootfs, int userns, mb_error *err)
 {
-    if (mount_dev_tmpfs(rootfs, err) < 0 || make_nodes(rootfs, err) < 0
-        || make_links(rootfs, err) < 0 || mount_submounts(rootfs, err) < 0)
+    if (mount_dev_tmpfs(rootfs, err) < 0 || make_nodes(rootfs, userns, err) < 0
+        || make_links(rootfs, err) < 0 || mount_submounts(rootfs, userns, err) < 0)
         return -1;
     return 0;
 }

@@ -48,7 +48,7 @@ static int create_in(int dirfd, const char *name, int as_file)
 
 /* O_PATH fd of target (absolute, in the container), creating what is
  * missing component by component, each component resolved in the root. */
-static int resolve_target(int rootfd, const char *target, int as_file,
+int mounts_resolve_target(int rootfd, const char *target, int as_file,
                           mb_error *err)
 {
     char prefix[PATH_MAX];
@@ -136,7 +136,7 @@ static int bind_one(int rootfd, const mb_user_mount *m, mb_error *err)
 
     if (stat(m->source, &st) < 0)
         return mb_error_errno(err, "bind source %s", m->source);
-    fd = resolve_target(rootfd, m->target, !S_ISDIR(st.st_mode), err);
+    fd = mounts_resolve_target(rootfd, m->target, !S_ISDIR(st.st_mode), err);
     if (fd < 0)
         return -1;
     fd_path(at, sizeof(at), fd);
@@ -145,7 +145,7 @@ static int bind_one(int rootfd, const mb_user_mount *m, mb_error *err)
     if (rc < 0)
         return mb_error_errno(err, "bind mount %s", m->target);
     /* The fd names the directory under the new mount: look again. */
-    fd = resolve_target(rootfd, m->target, 0, err);
+    fd = mounts_resolve_target(rootfd, m->target, 0, err);
     if (fd < 0)
         return -1;
     fd_path(at, sizeof(at), fd);
@@ -161,7 +161,7 @@ static int bind_one(int rootfd, const mb_user_mount *m, mb_error *err)
 static int tmpfs_one(int rootfd, const mb_user_mount *m, mb_error *err)
 {
     char at[64];
-    int fd = resolve_target(rootfd, m->target, 0, err), rc;
+    int fd = mounts_resolve_target(rootfd, m->target, 0, err), rc;
 
     if (fd < 0)
         return -1;
@@ -171,6 +171,13 @@ static int tmpfs_one(int rootfd, const mb_user_mount *m, mb_error *err)
     if (rc < 0)
         return mb_error_errno(err, "mount tmpfs %s", m->target);
     return 0;
+}
+
+int mounts_apply_one(int rootfd, const mb_user_mount *m, mb_error *err)
+{
+    if (m->type == MB_MOUNT_FS) /* an OCI bundle's: run/oci_mounts.h */
+        return mb_error_detail(err, MB_EXIT_SETUP, "mount", "%s: a filesystem mount outside oci_mounts_apply", m->target);
+    return m->type == MB_MOUNT_BIND ? bind_one(rootfd, m, err) : tmpfs_one(rootfd, m, err);
 }
 
 int mounts_apply(const char *rootfs, const mb_mount_config *m, mb_error *err)
@@ -184,8 +191,7 @@ int mounts_apply(const char *rootfs, const mb_mount_config *m, mb_error *err)
     if (rootfd < 0)
         return mb_error_errno(err, "open %s", rootfs);
     for (i = 0; i < m->len && rc == 0; i++)
-        rc = m->items[i].type == MB_MOUNT_BIND ? bind_one(rootfd, &m->items[i], err)
-                                               : tmpfs_one(rootfd, &m->items[i], err);
+        rc = mounts_apply_one(rootfd, &m->items[i], err);
     close(rootfd);
     return rc;
 }
@@ -197,7 +203,9 @@ int mounts_readonly_root(const char *rootfs, const mb_mount_config *m,
         return 0;
     /* MS_BIND with MS_REMOUNT changes this mount's flags only: the
      * overlay superblock, and every mount on top of it, stay as they are. */
-    if (mount(NULL, rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY, NULL) < 0)
+    /* The lock-in flags of the host's mount are kept: in a user namespace
+     * a remount that drops them is refused. */
+    if (mount(NULL, rootfs, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked_flags(rootfs), NULL) < 0)
         return mb_error_errno(err, "remount / read-only");
     return 0;
 }

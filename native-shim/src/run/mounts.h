@@ -13,8 +13,17 @@
 #include "common/error.h"
 #include "config/mountconfig.h"
 
-/* The mounts of m, in order, on top of the rootfs at rootfs. */
+/* The mounts of m, in order, on top of the rootfs at rootfs (bind and
+ * tmpfs entries; an OCI bundle's list goes through run/oci_mounts.h). */
 int mounts_apply(const char *rootfs, const mb_mount_config *m, mb_error *err);
+
+/* One bind or tmpfs entry, rootfd an O_PATH fd of the rootfs. */
+int mounts_apply_one(int rootfd, const mb_user_mount *m, mb_error *err);
+
+/* O_PATH fd of target resolved inside rootfd, the missing components
+ * created (the last one an empty file when as_file); -1 with err set. */
+int mounts_resolve_target(int rootfd, const char *target, int as_file,
+                          mb_error *err);
 
 /* --read-only: the root mount itself read-only (its submounts, /proc,
  * /dev, the volumes and /etc/hosts keep their own flags). */

@@ -13,6 +13,12 @@
 
 pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err)
 {
+    return ns_clone_pidfd(fn, arg, flags, NULL, err);
+}
+
+pid_t ns_clone_pidfd(int (*fn)(void *), void *arg, int flags, int *pidfd,
+                     mb_error *err)
+{
     void *stack;
     pid_t pid;
 
@@ -23,7 +29,7 @@ pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err)
     /* SIGCHLD as exit signal makes the child waitable like a fork()ed one.
      * The stack grows down on every architecture we care about. */
     pid = clone(fn, (char *)stack + CHILD_STACK_SIZE,
-                flags | SIGCHLD, arg);
+                flags | SIGCHLD | (pidfd != NULL ? CLONE_PIDFD : 0), arg, pidfd);
     if (pid < 0) {
         mb_error_errno(err, "clone");
         munmap(stack, CHILD_STACK_SIZE);

@@ -17,4 +17,9 @@
  * MB_CLONE_NAMESPACES); returns the host pid or -1. */
 pid_t ns_clone(int (*fn)(void *), void *arg, int flags, mb_error *err);
 
+/* The same, with CLONE_PIDFD: *pidfd is the child's pidfd (run/userns.c
+ * sends it from a process whose pids are not the caller's). */
+pid_t ns_clone_pidfd(int (*fn)(void *), void *arg, int flags, int *pidfd,
+                     mb_error *err);
+
 #endif

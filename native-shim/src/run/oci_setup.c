@@ -40,6 +40,7 @@ int oci_clone_flags(const mb_config *cfg, int flags, mb_error *err)
 
     for (i = 0; i < cfg->oci.nns; i++)
         flags &= ~cfg->oci.ns[i].flag;
+    flags &= ~cfg->oci.hostns; /* shared with the runtime (oci.hostns) */
     if (pid_ns != NULL && join(pid_ns, CLONE_NEWPID, err) < 0)
         return -1;
     return flags;

@@ -4,7 +4,8 @@
  * no-op.
  *
  *   parent  oci_clone_flags         before clone: namespaces with a path
- *                                   are left out of the clone (pid is
+ *                                   and shared ones (oci.hostns) are
+ *                                   left out of the clone (pid is
  *                                   joined here: setns(CLONE_NEWPID) only
  *                                   moves the children)
  *           oci_parent_before_release  the init exists, not yet released:

@@ -53,6 +53,11 @@ static int parse(const char *rec, int *resource, struct rlimit *rl)
 
 int rlimits_apply(const mb_runopts *o, mb_error *err)
 {
+    return rlimits_apply_to(o, 0, err);
+}
+
+int rlimits_apply_to(const mb_runopts *o, pid_t pid, mb_error *err)
+{
     size_t i;
 
     for (i = 0; i < o->nrlimits; i++) {
@@ -62,7 +67,7 @@ int rlimits_apply(const mb_runopts *o, mb_error *err)
         if (parse(o->rlimits[i], &resource, &rl) < 0)
             return mb_error_detail(err, MB_EXIT_SETUP, "config",
                                    "bad rlimit %.64s", o->rlimits[i]);
-        if (setrlimit(resource, &rl) < 0)
+        if (prlimit(pid, resource, &rl, NULL) < 0)
             return mb_error_errno(err, "setrlimit %.64s", o->rlimits[i]);
         if (trace_on())
             trace_step("setrlimit", o->rlimits[i], NULL, NULL, "rlimits");

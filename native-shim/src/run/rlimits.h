@@ -5,9 +5,15 @@
 #ifndef MINIBOX_RLIMITS_H
 #define MINIBOX_RLIMITS_H
 
+#include <sys/types.h>
+
 #include "common/error.h"
 #include "config/runopts.h"
 
 int rlimits_apply(const mb_runopts *o, mb_error *err);
+
+/* The same limits on process pid (0: ourselves), by prlimit(2): the
+ * parent's way for an init in a user namespace (run/userns.h). */
+int rlimits_apply_to(const mb_runopts *o, pid_t pid, mb_error *err);
 
 #endif

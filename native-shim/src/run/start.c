@@ -18,6 +18,8 @@
 #include "run/namespaces.h"
 #include "run/oci_start.h"
 #include "run/oci_setup.h"
+#include "run/preserve_fds.h"
+#include "run/userns.h"
 #include "security/device_filter.h"
 
 /* A parent-side failure after clone: the child must not outlive it. Its
@@ -51,8 +53,10 @@ static int release(const mb_config *cfg, pid_t pid, mb_child_ctx *ctx)
     mb_error err;
     int code, held;
 
-    /* v2: the device program is on the cgroup before the child can run. */
-    if (devfilter_attach(&cfg->dev, &cfg->cgroups, &err) < 0
+    /* A user namespace's maps first: nothing in it runs as anyone before.
+     * v2: the device program is on the cgroup before the child can run. */
+    if (userns_parent_setup(cfg, pid, &err) < 0
+        || devfilter_attach(&cfg->dev, &cfg->cgroups, &err) < 0
         || cgroup_join(&cfg->cgroups, pid, &err) < 0
         || net_parent_setup(&cfg->net, pid, &err) < 0
         || oci_parent_before_release(cfg, pid, &err) < 0)
@@ -111,7 +115,10 @@ int start_container(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid)
     int flags;
 
     ctx->netns = -1;
-    if (make_pipes(ctx, &err) < 0 || oci_start_prepare(cfg, &err) < 0) {
+    /* --preserve-fds: the error pipe's write end out of their way */
+    if (make_pipes(ctx, &err) < 0
+        || preserve_fds_lift(&cfg->opts, &ctx->err_wr, &err) < 0
+        || oci_start_prepare(cfg, &err) < 0) {
         childio_close_child(ctx);
         return fail(&err);
     }
@@ -120,7 +127,7 @@ int start_container(const mb_config *cfg, mb_child_ctx *ctx, pid_t *pid)
         childio_close_child(ctx);
         return fail(&err);
     }
-    child = ns_clone(child_main, ctx, flags, &err);
+    child = userns_clone(cfg, child_main, ctx, flags, &err);
     close(ctx->sync_rd);
     close(ctx->err_wr);
     childio_close_child(ctx);

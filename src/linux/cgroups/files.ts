@@ -102,6 +102,7 @@ const MESSAGES: Record<string, string> = {
   EPERM: 'Operation not permitted',
   ENOSPC: 'No space left on device',
   EOPNOTSUPP: 'Operation not supported',
+  ENOTSUP: 'Operation not supported', // Node's name for the same errno (a BFQ weight_device of a device without BFQ)
 };
 
 function errnoMessage(err: unknown): string {

@@ -4,7 +4,8 @@ import { V1Cgroup } from './v1/cgroup.js';
 import { V2Cgroup } from './v2/cgroup.js';
 import { removeDir, removeParentIfEmpty } from './files.js';
 
-export type { ContainerCgroup, Limits, CgroupStats, DeviceRule, DeviceControl, FreezerState } from './types.js';
+export type { ContainerCgroup, Limits, CgroupStats, DeviceRule, DeviceControl, FreezerState, BlockIO, DeviceRate, DeviceWeight, HugepageLimit } from './types.js';
+export { unifiedKeyProblem } from './blockio.js';
 export { deviceRuleLine } from './v1/devices.js';
 
 /** The container's cgroup on whatever hierarchy this host mounts (v2 first, v1 fallback). */

@@ -11,6 +11,43 @@ export interface Limits {
   cpuShares?: number; // relative weight, Docker's 2..262144 (--cpu-shares)
   cpusetCpus?: string; // "0-1,3" (--cpuset-cpus)
   pids?: number; // max tasks (--pids-limit); -1 or 0 = unlimited
+  blockIO?: BlockIO; // OCI linux.resources.blockIO (minibox-runtime): v1 blkio.*, v2 io.*
+  hugepageLimits?: HugepageLimit[]; // OCI linux.resources.hugepageLimits: hugetlb.<size>.*
+  unified?: Record<string, string>; // OCI linux.resources.unified: v2 files written as given (v1 refuses)
+}
+
+/** A block device by its numbers, as blkio and io files name it ("8:0"). */
+export interface BlockDevice {
+  major: number;
+  minor: number;
+}
+
+/** OCI weightDevice entry: a per-device weight and/or leaf weight (10..1000). */
+export interface DeviceWeight extends BlockDevice {
+  weight?: number;
+  leafWeight?: number;
+}
+
+/** OCI throttle*Device entry: bytes or operations per second on one device. */
+export interface DeviceRate extends BlockDevice {
+  rate: number;
+}
+
+/** OCI linux.resources.blockIO (config-linux.md "Block IO"), in v1's terms (what the spec speaks). */
+export interface BlockIO {
+  weight?: number; // 10..1000
+  leafWeight?: number; // 10..1000 (v1 CFQ only; v2 has none)
+  weightDevice?: DeviceWeight[];
+  throttleReadBpsDevice?: DeviceRate[];
+  throttleWriteBpsDevice?: DeviceRate[];
+  throttleReadIOPSDevice?: DeviceRate[];
+  throttleWriteIOPSDevice?: DeviceRate[];
+}
+
+/** OCI hugepageLimits entry: pageSize as the kernel's hugetlb files name it ("2MB", "1GB"), limit in bytes. */
+export interface HugepageLimit {
+  pageSize: string;
+  limit: number;
 }
 
 export interface CgroupStats {

@@ -37,8 +37,16 @@ describe('config.json → shim config', () => {
     expect(t.shim.security?.noNewPrivileges).toBe(true);
     expect(t.shim.security?.maskedPaths).toContain('/proc/kcore');
     expect(t.shim.security?.readonlyPaths).toContain('/proc/sys');
-    // the standard mounts are the shim's own: none passed on
-    expect(t.shim.mounts).toBeUndefined();
+    // the standard mounts are made over as listed, but /dev (the shim's, with its nodes)
+    expect(t.shim.mounts?.map((m) => [m.target, m.fstype, m.replace])).toEqual([
+      ['/proc', 'proc', true],
+      ['/dev/pts', 'devpts', true],
+      ['/dev/shm', 'tmpfs', true],
+      ['/dev/mqueue', 'mqueue', true],
+      ['/sys', 'sysfs', true],
+      ['/sys/fs/cgroup', 'cgroup', true],
+    ]);
+    expect(t.shim.mounts?.[1]).toEqual({ type: 'fs', fstype: 'devpts', fsSource: 'devpts', source: '', target: '/dev/pts', opts: ['nosuid', 'noexec'], data: ['newinstance', 'ptmxmode=0666', 'mode=0620', 'gid=5'], replace: true });
     // deny-all from the spec, then the default nodes the shim makes in /dev
     expect(t.shim.deviceFilter?.defaultAllow).toBe(false);
     expect(t.shim.deviceFilter?.exceptions).toContain('c 1:3 rwm');
@@ -71,11 +79,48 @@ describe('config.json → shim config', () => {
     expect(t.shim.readonlyRootfs).toBeUndefined();
     expect(t.shim.process?.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
     expect(t.limits).toEqual({ memory: 64 << 20, pids: 32, cpuQuota: 50000, cpuPeriod: 100000 });
-    expect(t.shim.mounts).toEqual([
+    expect(t.shim.mounts?.slice(-3)).toEqual([
       { type: 'bind', source: '/bundles/b/data', target: '/data', opts: ['ro'], data: [] },
-      { type: 'tmpfs', source: 'tmpfs', target: '/scratch', opts: ['nosuid'], data: ['size=1m'] },
+      { type: 'fs', fstype: 'tmpfs', fsSource: 'tmpfs', source: '', target: '/scratch', opts: ['nosuid', 'strictatime'], data: ['size=1m'], replace: false },
       { type: 'bind', source: '/host/shm', target: '/dev/shm', opts: [], data: [] },
     ]);
+  });
+
+  it('passes proc, sysfs, mqueue, devpts, cgroup and other filesystems at any destination, in order', () => {
+    const t = tr(
+      spec((s) => {
+        s.mounts = [
+          { destination: '/altproc/', type: 'proc', source: 'proc', options: ['nosuid', 'noexec', 'rw', 'relatime'] },
+          { destination: '/altsys', type: 'sysfs', source: 'sysfs', options: ['ro', 'nosuid', 'rslave'] },
+          { destination: '/a/b/c', type: 'tmpfs', source: 'tmpfs', options: ['size=1m', 'mode=700', 'nr_inodes=100', 'noexec', 'exec'] },
+          { destination: '/cg', type: 'cgroup', source: 'cgroup', options: ['ro'] },
+          { destination: '/sys/fs/cgroup', type: 'cgroup2', source: 'cgroup2' },
+        ];
+      }),
+    );
+    expect(t.shim.mounts).toEqual([
+      { type: 'fs', fstype: 'proc', fsSource: 'proc', source: '', target: '/altproc', opts: ['nosuid', 'noexec', 'relatime'], data: [], replace: false },
+      { type: 'fs', fstype: 'sysfs', fsSource: 'sysfs', source: '', target: '/altsys', opts: ['ro', 'nosuid', 'rslave'], data: [], replace: false },
+      { type: 'fs', fstype: 'tmpfs', fsSource: 'tmpfs', source: '', target: '/a/b/c', opts: [], data: ['size=1m', 'mode=700', 'nr_inodes=100'], replace: false },
+      { type: 'fs', fstype: 'cgroup', fsSource: 'cgroup', source: '', target: '/cg', opts: ['ro'], data: [], replace: false },
+      { type: 'fs', fstype: 'cgroup2', fsSource: 'cgroup2', source: '', target: '/sys/fs/cgroup', opts: [], data: [], replace: true },
+    ]);
+    const records = encodeRuntimeConfig(t.shim, t.records).toString('utf8').split(/[\n\0]/);
+    expect(records).toEqual(expect.arrayContaining(['mount=fs', 'mount.fstype=proc', 'mount.fssrc=proc', 'mount.dst=/altproc', 'mount.fsdata=nr_inodes=100']));
+  });
+
+  it('shares the host\'s pid, ipc and uts namespaces when they are left out (runc); never the mount namespace', () => {
+    const host = spec((s) => {
+      s.linux.namespaces = s.linux.namespaces.filter((n: any) => !['pid', 'ipc', 'uts'].includes(n.type));
+      delete s.hostname;
+    });
+    expect(tr(host).records).toEqual(expect.arrayContaining(['oci.hostns=pid', 'oci.hostns=ipc', 'oci.hostns=uts']));
+    expect(tr(spec()).records.filter((r) => r.startsWith('oci.hostns='))).toEqual([]);
+    const noUts = (edit: (s: any) => void) => spec((s) => ((s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'uts' && n.type !== 'ipc')), edit(s)));
+    expect(() => tr(noUts(() => undefined))).toThrow(/unable to set hostname without a private UTS namespace/);
+    expect(() => tr(noUts((s) => ((s.hostname = ''), (s.domainname = 'd'))))).toThrow(/unable to set domainname without a private UTS namespace/);
+    expect(() => tr(noUts((s) => ((s.hostname = ''), (s.linux.sysctl = { 'kernel/shmmax': '1' }))))).toThrow(/sysctl "kernel.shmmax" is not allowed in the hosts ipc namespace/);
+    expect(() => tr(spec((s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'mount'))))).toThrow(/has no mount namespace: .*add \{"type":"mount"\}/);
   });
 
   it('no network namespace → the host network', () => {
@@ -98,8 +143,12 @@ describe('config.json → shim config', () => {
 
   it('refuses what the shim cannot honour, by name', () => {
     const cases: [(s: any) => void, RegExp][] = [
-      [(s) => s.linux.namespaces.push({ type: 'user' }), /a user namespace is not supported/],
-      [(s) => (s.linux.namespaces = s.linux.namespaces.filter((n: any) => n.type !== 'pid')), /sharing the host's pid namespace/],
+      [(s) => s.linux.namespaces.push({ type: 'user' }), /user namespaces enabled, but no namespace path to join nor mappings to apply specified/],
+      [(s) => (s.linux.namespaces.push({ type: 'user' }), (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /user namespaces enabled, but no gid mappings found/],
+      [(s) => (s.linux.namespaces.push({ type: 'user', path: '/proc/1/ns/user' }), (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }])), /the joined namespace has its own mappings/],
+      [(s) => (s.linux.namespaces.push({ type: 'user' }), (s.linux.uidMappings = s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 0 }])), /linux.uidMappings\[0\]: expected containerID, hostID and size >= 1/],
+      [(s) => (s.linux.namespaces.push({ type: 'user' }), (s.linux.uidMappings = s.linux.gidMappings = Array.from({ length: 341 }, (_, i) => ({ containerID: i, hostID: 1000 + i, size: 1 })))), /341 ranges, the kernel takes at most 340/],
+      [(s) => s.linux.namespaces.push({ type: 'time' }), /a time namespace is not supported/],
       [(s) => (s.hooks = { preStart: [{ path: '/bin/true' }] }), /hooks.preStart is not a hook minibox-runtime knows/],
       [(s) => (s.hooks = { prestart: [{ path: 'true' }] }), /hooks.prestart\[0\].path: must be an absolute path/],
       [(s) => (s.hooks = { poststop: [{ path: '/bin/true', timeout: 0 }] }), /hooks.poststop\[0\].timeout/],
@@ -107,10 +156,15 @@ describe('config.json → shim config', () => {
       [(s) => (s.linux.rootfsPropagation = 'sideways'), /linux.rootfsPropagation "sideways"/],
       [(s) => (s.process.oomScoreAdj = 5000), /process.oomScoreAdj/],
       [(s) => (s.process.user.umask = 0o1777), /process.user.umask/],
-      [(s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), /linux.uidMappings/],
-      [(s) => s.mounts.push({ destination: '/x', type: 'overlay', source: 'o' }), /a overlay mount at \/x/],
+      [(s) => (s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }]), /user namespace mappings specified, but user namespace isn't enabled in the config/],
+      [(s) => s.mounts.push({ destination: '/x', type: 'overlay', source: 'o' }), /mount \/x: an overlay mount is not supported/],
+      [(s) => s.mounts.push({ destination: '/x', type: 'tmpfs', source: 't', options: ['size=1m,mode=777'] }), /mount \/x: invalid option "size=1m,mode=777"/],
+      [(s) => s.mounts.push({ destination: '/x', type: 'tmpfs', source: 't', options: ['tmpcopyup'] }), /mount \/x: option tmpcopyup is not supported/],
+      [(s) => s.mounts.push({ destination: '/x', type: 'bind', source: '/y', options: ['rbind', 'size=1m'] }), /mount \/x: unsupported option size=1m for a bind mount/],
+      [(s) => s.mounts.push({ destination: 'x', type: 'proc', source: 'proc' }), /mount x: destination must be absolute/],
       [(s) => (s.process.apparmorProfile = 'p'), /process.apparmorProfile "p" asked for, but AppArmor is not enabled on this host/],
-      [(s) => (s.linux.resources.blockIO = { weight: 10 }), /linux.resources.blockIO/],
+      [(s) => (s.linux.resources.blockIO = { weight: 5 }), /invalid config.json linux.resources.blockIO.weight: expected 10..1000/],
+      [(s) => (s.linux.resources.rdma = { mlx4_0: { hcaHandles: 1 } }), /linux.resources.rdma is not supported/],
       [(s) => (s.process.cwd = 'rel'), /process.cwd: must be absolute/],
       [(s) => (s.process.args = []), /process.args/],
     ];
@@ -131,6 +185,21 @@ describe('config.json → shim config', () => {
     // a joined network namespace is not configured as a new one
     expect(t.shim.netRecords).toEqual(['net.mode=host']);
     expect(tr(spec()).records).toEqual([]);
+  });
+
+  it('passes a user namespace as oci.userns (new with its maps, or a path to join) records', () => {
+    const t = tr(
+      spec((s) => {
+        s.linux.namespaces.push({ type: 'user' });
+        s.linux.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux.gidMappings = [{ containerID: 0, hostID: 100000, size: 1000 }, { containerID: 1000, hostID: 1000, size: 1 }];
+      }),
+    );
+    expect(t.records).toEqual(['oci.userns=new', 'oci.uidmap=0:100000:65536', 'oci.gidmap=0:100000:1000', 'oci.gidmap=1000:1000:1']);
+    const joined = tr(spec((s) => s.linux.namespaces.push({ type: 'user', path: '/proc/9/ns/user' })));
+    expect(joined.records).toEqual(['oci.userns=/proc/9/ns/user']);
+    // runc's rootless spec: a user namespace mapping the caller
+    expect(tr(defaultSpec(true, 1000, 1000)).records).toEqual(['oci.userns=new', 'oci.uidmap=0:1000:1', 'oci.gidmap=0:1000:1']);
   });
 
   it('passes create-time hooks to the shim with the state split around pid and status; keeps post* for the runtime', () => {

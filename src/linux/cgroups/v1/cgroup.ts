@@ -8,12 +8,14 @@ import { applyMemory, memoryStats } from './memory.js';
 import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset, inheritCpuset } from './cpuset.js';
-import { ioBytes } from './blkio.js';
+import { applyBlkio, ioBytes } from './blkio.js';
+import { applyHugetlb } from './hugetlb.js';
 import { applyDevices } from './devices.js';
 import { freeze, freezerState, thaw } from './freezer.js';
 
-// freezer: joined at start like the rest, so `pause` (and `cp`, engine/pause.ts) can stop every task at once
-export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices', 'freezer'] as const;
+// freezer: joined at start like the rest, so `pause` (and `cp`, engine/pause.ts) can stop every task at once;
+// hugetlb where mounted, so an OCI bundle's hugepageLimits bind the cgroup the container is in
+export const CONTROLLERS = ['memory', 'cpu', 'cpuacct', 'pids', 'cpuset', 'blkio', 'devices', 'freezer', 'hugetlb'] as const;
 type Controller = (typeof CONTROLLERS)[number];
 
 /**
@@ -85,11 +87,18 @@ export class V1Cgroup implements ContainerCgroup {
   }
 
   apply(limits: Limits): void {
-    const need = (c: Controller, wanted: boolean): string | undefined => {
+    // runc's validator: v1 has no unified files to write them to (before anything is written)
+    if (limits.unified && Object.keys(limits.unified).length > 0) throw new MiniboxError('invalid configuration: cannot use unified on cgroup v1', 1);
+    const need = (c: Controller, wanted: boolean, field?: string): string | undefined => {
       const d = this.dir(c);
-      if (wanted && !d) throw new MiniboxError(`the ${c} cgroup controller is not mounted on this host`);
+      if (wanted && !d) throw new MiniboxError(`${field ? `${field}: ` : ''}the ${c} cgroup controller is not mounted on this host`, field ? 1 : 125);
       return d;
     };
+    // the OCI-only ones first: a refusal (controller missing) comes before any limit is written
+    const blkio = need('blkio', limits.blockIO !== undefined, 'linux.resources.blockIO');
+    const hugetlb = need('hugetlb', (limits.hugepageLimits?.length ?? 0) > 0, 'linux.resources.hugepageLimits');
+    if (blkio && limits.blockIO) applyBlkio(blkio, limits.blockIO);
+    if (hugetlb && limits.hugepageLimits) applyHugetlb(hugetlb, limits.hugepageLimits);
     const mem = need('memory', limits.memory !== undefined || limits.memorySwap !== undefined || limits.memoryReservation !== undefined);
     if (mem) applyMemory(mem, limits);
     const cpu = need('cpu', limits.cpuQuota !== undefined || limits.cpuShares !== undefined || limits.cpuPeriod !== undefined);

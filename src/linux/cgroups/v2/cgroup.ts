@@ -6,10 +6,13 @@ import { applyMemory, memoryStats } from './memory.js';
 import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset } from './cpuset.js';
-import { ioBytes } from './io.js';
+import { applyIo, ioBytes } from './io.js';
+import { applyHugetlb } from './hugetlb.js';
+import { applyUnified, checkUnified } from './unified.js';
+import { MiniboxError } from '../../../util/errors.js';
 import { freeze, freezerState, thaw } from './freezer.js';
 
-const WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io'];
+const WANTED = ['cpu', 'memory', 'pids', 'cpuset', 'io', 'hugetlb'];
 
 /**
  * A container's cgroup on a unified (v2) hierarchy: <root>/minibox/<id>. Controllers are
@@ -61,10 +64,18 @@ export class V2Cgroup implements ContainerCgroup {
   }
 
   apply(limits: Limits): void {
+    // the OCI-only ones first: a controller the parent does not give us is refused before any write
+    const has = new Set(readControlOr(this.dir, 'cgroup.controllers').split(/\s+/));
+    if (limits.blockIO !== undefined && !has.has('io')) throw new MiniboxError('linux.resources.blockIO: the io cgroup controller is not available in this cgroup', 1);
+    if ((limits.hugepageLimits?.length ?? 0) > 0 && !has.has('hugetlb')) throw new MiniboxError('linux.resources.hugepageLimits: the hugetlb cgroup controller is not available in this cgroup', 1);
+    if (limits.unified) checkUnified(this.dir, limits.unified);
+    if (limits.blockIO) applyIo(this.dir, limits.blockIO);
+    if (limits.hugepageLimits) applyHugetlb(this.dir, limits.hugepageLimits);
     applyMemory(this.dir, limits);
     applyCpu(this.dir, limits);
     applyCpuset(this.dir, limits);
     applyPids(this.dir, limits);
+    if (limits.unified) applyUnified(this.dir, limits.unified);
   }
 
   /**

@@ -1,0 +1,11 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { HugepageLimit } from '../types.js';
+import { writeControl } from '../files.js';
+import { hugetlbWrites } from '../hugetlb.js';
+
+/** v2 hugetlb: hugetlb.<size>.max (and .rsvd.max where the kernel has it). */
+export function applyHugetlb(dir: string, limits: HugepageLimit[]): void {
+  const rsvd = limits.length > 0 && existsSync(path.join(dir, `hugetlb.${limits[0]!.pageSize}.rsvd.max`));
+  for (const [file, value] of hugetlbWrites(limits, 'v2', rsvd)) writeControl(dir, file, value);
+}

@@ -108,7 +108,8 @@ static int add_data(mb_user_mount *e, const char *value, int fs, mb_error *err)
 
     if (fs ? e->type != MB_MOUNT_FS || !valid_fsdata(value)
            : e->type != MB_MOUNT_TMPFS || !valid_data(value))
-        return bad(err, "invalid filesystem option %s", value);
+        return e->type == MB_MOUNT_TMPFS ? bad(err, "invalid tmpfs option %s", value)
+                                         : bad(err, "invalid filesystem option %s", value);
     if (used + strlen(value) + 2 > sizeof(e->data))
         return bad(err, "filesystem options too long at %s", value);
     if (used > 0)

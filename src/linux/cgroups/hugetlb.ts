@@ -1,4 +1,7 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { ControlWrite } from './blockio.js';
+import { writeControl } from './files.js';
 import type { HugepageLimit } from './types.js';
 
 /**
@@ -15,4 +18,11 @@ export function hugetlbWrites(limits: HugepageLimit[], kind: 'v1' | 'v2', rsvd: 
     if (rsvd) out.push([`hugetlb.${l.pageSize}.rsvd.${suffix}`, String(l.limit)]);
   }
   return out;
+}
+
+/** Write them into a cgroup dir of either hierarchy (the .rsvd. files where the kernel has them). */
+export function applyHugetlb(dir: string, limits: HugepageLimit[], kind: 'v1' | 'v2'): void {
+  const suffix = kind === 'v1' ? 'limit_in_bytes' : 'max';
+  const rsvd = limits.length > 0 && existsSync(path.join(dir, `hugetlb.${limits[0]!.pageSize}.rsvd.${suffix}`));
+  for (const [file, value] of hugetlbWrites(limits, kind, rsvd)) writeControl(dir, file, value);
 }

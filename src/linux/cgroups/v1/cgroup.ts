@@ -9,7 +9,7 @@ import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset, inheritCpuset } from './cpuset.js';
 import { applyBlkio, ioBytes } from './blkio.js';
-import { applyHugetlb } from './hugetlb.js';
+import { applyHugetlb } from '../hugetlb.js';
 import { applyDevices } from './devices.js';
 import { freeze, freezerState, thaw } from './freezer.js';
 
@@ -98,7 +98,7 @@ export class V1Cgroup implements ContainerCgroup {
     const blkio = need('blkio', limits.blockIO !== undefined, 'linux.resources.blockIO');
     const hugetlb = need('hugetlb', (limits.hugepageLimits?.length ?? 0) > 0, 'linux.resources.hugepageLimits');
     if (blkio && limits.blockIO) applyBlkio(blkio, limits.blockIO);
-    if (hugetlb && limits.hugepageLimits) applyHugetlb(hugetlb, limits.hugepageLimits);
+    if (hugetlb && limits.hugepageLimits) applyHugetlb(hugetlb, limits.hugepageLimits, 'v1');
     const mem = need('memory', limits.memory !== undefined || limits.memorySwap !== undefined || limits.memoryReservation !== undefined);
     if (mem) applyMemory(mem, limits);
     const cpu = need('cpu', limits.cpuQuota !== undefined || limits.cpuShares !== undefined || limits.cpuPeriod !== undefined);

@@ -7,7 +7,7 @@ import { applyCpu, cpuUsageNs } from './cpu.js';
 import { applyPids, pidsCurrent } from './pids.js';
 import { applyCpuset } from './cpuset.js';
 import { applyIo, ioBytes } from './io.js';
-import { applyHugetlb } from './hugetlb.js';
+import { applyHugetlb } from '../hugetlb.js';
 import { applyUnified, checkUnified } from './unified.js';
 import { MiniboxError } from '../../../util/errors.js';
 import { freeze, freezerState, thaw } from './freezer.js';
@@ -70,7 +70,7 @@ export class V2Cgroup implements ContainerCgroup {
     if ((limits.hugepageLimits?.length ?? 0) > 0 && !has.has('hugetlb')) throw new MiniboxError('linux.resources.hugepageLimits: the hugetlb cgroup controller is not available in this cgroup', 1);
     if (limits.unified) checkUnified(this.dir, limits.unified);
     if (limits.blockIO) applyIo(this.dir, limits.blockIO);
-    if (limits.hugepageLimits) applyHugetlb(this.dir, limits.hugepageLimits);
+    if (limits.hugepageLimits) applyHugetlb(this.dir, limits.hugepageLimits, 'v2');
     applyMemory(this.dir, limits);
     applyCpu(this.dir, limits);
     applyCpuset(this.dir, limits);

@@ -2,7 +2,8 @@
 // stand-in databases (images/mysql: Debian's MariaDB behind the official image's entrypoint,
 // each with MYSQL_ROOT_PASSWORD, its own anonymous VOLUME and its own host port) started one
 // after another as a shell loop would, by `minibox run -d` and by `podman --runtime runc
-// run -d`, for N = 1, 5, 10 (--big adds 25 and 50). Measured per engine and N:
+// run -d`, for N = 1, 5, 10 (--big adds 25 and 50; --quick: N = 1, 3 in one round, so
+// CI proves the case runs without starting ~100 databases). Measured per engine and N:
 //   - launch: until the N `run -d` commands have all returned;
 //   - ready: until every database accepts a client connection — a TCP connection to its host
 //     port on which the server's greeting packet (protocol 10) arrives; the server speaks
@@ -24,7 +25,7 @@
 // --big) with the engine order alternating; medians; ratios minibox/podman. Every container
 // and volume either engine made is removed afterwards, also when a step fails or on Ctrl-C.
 //
-//   node bench/databases.mjs [--runs 1] [--big]
+//   node bench/databases.mjs [--runs 1] [--big | --quick]
 //
 // Needs: mmdebstrap (the image, once), podman and runc, mariadb-client (`mysql`). Without
 // podman the minibox rows are still measured and the ratios are null.
@@ -226,9 +227,9 @@ function preparePodman(layout) {
 }
 
 export async function run(options = {}) {
-  const rounds = Math.min(MAX_ROUNDS, Math.max(1, Number(options.runs ?? 1)));
+  const rounds = options.quick ? 1 : Math.min(MAX_ROUNDS, Math.max(1, Number(options.runs ?? 1)));
   const log = options.log;
-  const sizes = options.big ? [1, 5, 10, 25, 50] : [1, 5, 10];
+  const sizes = options.big ? [1, 5, 10, 25, 50] : options.quick ? [1, 3] : [1, 5, 10];
   const image = mysqlLayout(log);
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'minibox-bench-databases-'));
   const mbEnv = { ...process.env, MINIBOX_ROOT: path.join(tmp, 'root') };
@@ -340,7 +341,7 @@ export function format(report) {
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, big: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({ options: { runs: { type: 'string', default: '1' }, big: { type: 'boolean', default: false }, quick: { type: 'boolean', default: false } } });
   const report = await run({ ...values, log: (s) => process.stderr.write(`${s}\n`) });
   console.log(format(report));
 }

@@ -99,13 +99,16 @@ for (const f of modules) {
   const mod = await import(pathToFileURL(path.join(benchDir, f)).href);
   if (typeof mod.run !== 'function') continue;
   log(`== ${mod.title ?? mod.name ?? f}`);
+  const t0 = Date.now();
+  const took = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
   try {
     const report = await mod.run(options);
     results.reports.push(report);
     console.log(typeof mod.format === 'function' ? mod.format(report) : JSON.stringify(report, null, 2));
+    log(`== ${f}: done in ${took()}`);
   } catch (err) {
     failed = true;
-    log(`${f} failed: ${err instanceof Error ? err.stack : err}`);
+    log(`${f} failed after ${took()}: ${err instanceof Error ? err.stack : err}`);
     results.reports.push({ name: mod.name ?? f, error: String(err) });
   }
 }
@@ -119,4 +122,6 @@ const { allCases, verdictLines, writeReport } = await import('../bench/report/wr
 const cases = values.quick || only ? allCases(results) : writeReport(results, benchDir);
 console.log(['Goals (issue #18): minibox ÷ reference time, or the value, against each goal', ...verdictLines(cases)].join('\n'));
 if (!values.quick && !only) log('report: bench/REPORT.md, charts in bench/charts/');
+const broken = results.reports.filter((r) => r.error).map((r) => r.name);
+if (broken.length) log(`bench: these cases could not run (their errors are above): ${broken.join(', ')}`);
 process.exitCode = failed ? 1 : 0;

@@ -14,6 +14,12 @@ export interface RunInVmOptions {
   onConsole?: (chunk: string) => void;
   /** Also copy the job's output to the serial console while it runs. */
   stream?: boolean;
+  /** Wait for the host-wide boot lock (default true); false boots beside other guests. */
+  exclusive?: boolean;
+  /** Run qemu at this niceness (the host's work goes first). */
+  nice?: number;
+  /** Aborting kills the guest; the call then rejects. */
+  signal?: AbortSignal;
 }
 export interface RunInVmResult {
   /** The command's exit status (128+n when killed by signal n). */

@@ -77,7 +77,9 @@ let queue = Promise.resolve();
  * opts: timeoutMs (default 600 000, covers boot), env, cwd (default the repo), memoryMb
  * (default $MINIBOX_VM_MEMORY_MB or 1024), cpus (default $MINIBOX_VM_CPUS or 2),
  * onConsole(chunk) to see the serial console live, stream (also copy the command's output
- * to the console as it runs).
+ * to the console as it runs), exclusive (default true: wait for the host-wide boot lock;
+ * false: boot beside other guests), nice (run qemu at this niceness), signal (an AbortSignal:
+ * aborting kills the guest and the call rejects).
  */
 export function runInVm(command, opts = {}) {
   const run = queue.then(() => boot(command, opts));
@@ -142,11 +144,13 @@ async function boot(command, opts) {
       '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
       '-virtfs', `local,path=${share},mount_tag=vmlane,security_model=none`,
     ];
-    const { status, console: consoleLog, timedOut } = await launch(qemu, timeoutMs, opts.onConsole);
+        const niced = opts.nice ? ['nice', '-n', String(opts.nice), ...qemu] : qemu;
+    const { status, console: consoleLog, timedOut, aborted } = await launch(niced, timeoutMs, opts);
 
     const codeFile = path.join(share, 'code');
     const output = existsSync(path.join(share, 'output')) ? readFileSync(path.join(share, 'output'), 'utf8') : '';
     const tail = consoleLog.slice(-4000);
+    if (aborted) throw new Error('runInVm: aborted');
     if (timedOut) {
       throw new Error(`runInVm: timed out after ${timeoutMs} ms\n--- output so far ---\n${output.slice(-8000)}\n--- console ---\n${tail}`);
     }
@@ -161,15 +165,15 @@ async function boot(command, opts) {
 
 /**
  * Start qemu so it cannot outlive us: setpriv --pdeathsig KILL on each process in the chain
- * (the flock that serialises guests host-wide, then qemu), its own process group, killed
- * as a group on timeout or when this process exits.
+ * (the flock that serialises guests host-wide unless opts.exclusive is false, then qemu),
+ * its own process group, killed as a group on timeout, on opts.signal or when this process
+ * exits.
  */
-function launch(qemuArgv, timeoutMs, onConsole) {
+function launch(qemuArgv, timeoutMs, { onConsole, exclusive = true, signal } = {}) {
   const lock = path.join(VM_CACHE, '.boot.lock');
   const argv = [
     '--pdeathsig', 'KILL', '--',
-    'flock', lock,
-    'setpriv', '--pdeathsig', 'KILL', '--',
+    ...(exclusive ? ['flock', lock, 'setpriv', '--pdeathsig', 'KILL', '--'] : []),
     ...qemuArgv,
   ];
   return new Promise((resolve, reject) => {
@@ -196,16 +200,26 @@ function launch(qemuArgv, timeoutMs, onConsole) {
       timedOut = true;
       killGroup();
     }, timeoutMs);
-    child.on('error', (err) => {
+    let aborted = false;
+    const onAbort = () => {
+      aborted = true;
+      killGroup();
+    };
+    if (signal?.aborted) onAbort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const settle = () => {
       clearTimeout(timer);
       process.off('exit', killGroup);
+      signal?.removeEventListener('abort', onAbort);
+    };
+    child.on('error', (err) => {
+      settle();
       reject(err);
     });
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      process.off('exit', killGroup);
+    child.on('close', (code, sig) => {
+      settle();
       killGroup(); // nothing of the group may stay behind
-      resolve({ status: code ?? signal, console: consoleLog, timedOut });
+      resolve({ status: code ?? sig, console: consoleLog, timedOut, aborted });
     });
   });
 }

@@ -144,7 +144,7 @@ async function boot(command, opts) {
       '-virtfs', 'local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap',
       '-virtfs', `local,path=${share},mount_tag=vmlane,security_model=none`,
     ];
-        const niced = opts.nice ? ['nice', '-n', String(opts.nice), ...qemu] : qemu;
+    const niced = opts.nice ? ['nice', '-n', String(opts.nice), ...qemu] : qemu;
     const { status, console: consoleLog, timedOut, aborted } = await launch(niced, timeoutMs, opts);
 
     const codeFile = path.join(share, 'code');

@@ -42,6 +42,10 @@ export function minibox(args: string[], opts: RunOpts): Promise<Result> {
       clearTimeout(timer);
       resolve({ code: code ?? 128 + (signal ? os.constants.signals[signal] : 0), stdout, stderr });
     });
+    // A command that never reads its input (or has exited already) closes the pipe: EPIPE
+    // on this write is expected, and without a listener it would be an uncaught error in
+    // the test worker (seen once in CI, in build.test.ts). The result still tells the test.
+    child.stdin.on('error', () => {});
     child.stdin.end(opts.input ?? '');
   });
 }

@@ -31,6 +31,7 @@ function attach(...args: string[]): Attached {
   let err = '';
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (err += d));
+  child.stdin.on('error', () => {}); // EPIPE: --no-stdin, or the client already gone
   const status = new Promise<number>((resolve) => child.on('close', (code, sig) => resolve(code ?? (sig ? 128 : -1))));
   return { child, out: () => out, err: () => err, status };
 }

@@ -57,6 +57,7 @@ function cpFromStdin(tarBytes: Buffer, dest: string): Promise<number> {
     const child = spawn(process.execPath, [MINIBOX_BIN, 'cp', '-', dest], { env: { ...process.env, MINIBOX_ROOT: root }, stdio: ['pipe', 'ignore', 'inherit'] });
     child.on('error', reject);
     child.on('close', (code) => resolve(code ?? 1));
+    child.stdin.on('error', () => {}); // EPIPE from a cp that refused early: its status tells
     child.stdin.end(tarBytes);
   });
 }

@@ -169,6 +169,7 @@ function cpHeldOpen(dest: string): { end: (tarBytes: Buffer) => void; kill: (s: 
   const child = spawn(process.execPath, [MINIBOX_BIN, 'cp', '-', dest], { env: { ...process.env, MINIBOX_ROOT: root }, stdio: ['pipe', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr.on('data', (d) => (stderr += d));
+  child.stdin.on('error', () => {}); // EPIPE from a cp that was killed or refused: its status tells
   const exited = new Promise<{ code: number; stderr: string }>((resolve) => child.on('close', (code) => resolve({ code: code ?? 1, stderr })));
   return { end: (b) => child.stdin.end(b), kill: (s) => void child.kill(s), exited };
 }

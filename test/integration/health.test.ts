@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { makeStateRoot, minibox } from '../helpers/minibox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
@@ -23,12 +23,14 @@ beforeAll(async () => {
     config: { Cmd: ['sleep', '30'], Healthcheck: { Test: ['CMD', 'true'], Interval: 200_000_000, Retries: 2 } },
   });
   expect((await mb('load', '-q', '-i', img.layoutDir)).code).toBe(0);
+  rmSync(img.layoutDir, { recursive: true, force: true }); // in the store now
   const bad = await buildImage({
     name: 'docker.io/library/hcbad:latest',
     base: 'busybox',
     config: { Cmd: ['sleep', '30'], Healthcheck: { Test: ['CMD', '/no-such-check'], Interval: 200_000_000, Retries: 1 } },
   });
   expect((await mb('load', '-q', '-i', bad.layoutDir)).code).toBe(0);
+  rmSync(bad.layoutDir, { recursive: true, force: true });
 });
 afterEach(async () => {
   await stopBackgrounds();

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -36,6 +36,7 @@ beforeAll(async () => {
   expect((await mb(['load', '-q', '-i', await ensureBusyboxLayout()])).code).toBe(0);
   const web = await buildImage({ name: 'docker.io/library/webimg:latest', base: 'busybox', config: { Cmd: SERVE, ExposedPorts: { '80/tcp': {}, '8081/tcp': {} } } });
   expect((await mb(['load', '-q', '-i', web.layoutDir])).code).toBe(0);
+  rmSync(web.layoutDir, { recursive: true, force: true }); // in the store now
 });
 
 afterEach(async () => {

@@ -22,15 +22,17 @@ beforeAll(async () => {
     base: 'busybox',
     config: { Cmd: ['sleep', '30'], Healthcheck: { Test: ['CMD', 'true'], Interval: 200_000_000, Retries: 2 } },
   });
-  expect((await mb('load', '-q', '-i', img.layoutDir)).code).toBe(0);
-  rmSync(img.layoutDir, { recursive: true, force: true }); // in the store now
+  const imgLoaded = await mb('load', '-q', '-i', img.layoutDir);
+  rmSync(img.layoutDir, { recursive: true, force: true }); // in the store now, or the load failed: gone either way
+  expect(imgLoaded.code).toBe(0);
   const bad = await buildImage({
     name: 'docker.io/library/hcbad:latest',
     base: 'busybox',
     config: { Cmd: ['sleep', '30'], Healthcheck: { Test: ['CMD', '/no-such-check'], Interval: 200_000_000, Retries: 1 } },
   });
-  expect((await mb('load', '-q', '-i', bad.layoutDir)).code).toBe(0);
+  const badLoaded = await mb('load', '-q', '-i', bad.layoutDir);
   rmSync(bad.layoutDir, { recursive: true, force: true });
+  expect(badLoaded.code).toBe(0);
 });
 afterEach(async () => {
   await stopBackgrounds();

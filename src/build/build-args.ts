@@ -22,7 +22,8 @@ export function parseBuildArgFlags(flags: readonly string[], env: NodeJS.Process
   for (const f of flags) {
     const eq = f.indexOf('=');
     const name = eq < 0 ? f : f.slice(0, eq);
-    if (name === '' || /\s/.test(name)) throw new MiniboxError(`invalid argument "${f}" for "--build-arg" flag: invalid key`, 1);
+    // the client's opts.ValidateEnv: only an empty name is refused (any other one is just never declared)
+    if (name === '') throw new MiniboxError(`invalid argument "${f}" for "--build-arg" flag: invalid environment variable: ${f}`, 1);
     out.set(name, eq < 0 ? env[name] : f.slice(eq + 1));
   }
   return out;

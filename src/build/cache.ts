@@ -97,3 +97,10 @@ export async function listCache(paths: StatePaths): Promise<CacheEntry[]> {
 export async function intermediateImageIds(paths: StatePaths): Promise<Set<string>> {
   return new Set((await listCache(paths)).map((e) => e.parent).filter((p) => p !== ''));
 }
+
+/** A built step's image → the image it was built on (Docker's Parent, for history and inspect). */
+export async function stepParents(paths: StatePaths): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const e of await listCache(paths)) if (e.parent !== '') out.set(e.imageId, e.parent);
+  return out;
+}

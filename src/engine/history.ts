@@ -1,4 +1,5 @@
 import { statePaths } from '../util/paths.js';
+import { readImageRecord } from '../image/index-store.js';
 import { MiniboxError } from '../util/errors.js';
 import { findImage, displayName } from '../image/resolve.js';
 import { parseHistory, readImageConfigJson } from '../image/image-history.js';
@@ -6,11 +7,13 @@ import { parseHistory, readImageConfigJson } from '../image/image-history.js';
 /**
  * `minibox history IMAGE`: the image config's history, newest first, as Docker's daemon
  * serves it: each entry that made a layer takes the next layer's size (0 for an
- * `empty_layer` one); the top row carries the image's ID and the rest `<missing>` (minibox
- * keeps no intermediate images, as with any pulled image in Docker).
+ * `empty_layer` one); the top row carries the image's ID. Below it, as Docker's daemon walks
+ * an image's Parent chain, each row of a built image carries the step image that made it
+ * (the build cache records each step's parent) while that image is still in the store, the
+ * base image's top row its ID; the rest are `<missing>` (a pulled image's own history).
  */
 export interface HistoryRow {
-  id: string; // sha256:<hex> on the top row, else '<missing>'
+  id: string; // sha256:<hex> of the image the row is the top of (the image's own, its build parents'), else '<missing>'
   created?: string; // RFC 3339
   createdBy: string;
   size: number; // bytes of the layer, 0 for empty_layer
@@ -33,6 +36,12 @@ export async function imageHistory(ref: string, paths = statePaths()): Promise<H
     rows.push({ id: '<missing>', ...(h.created ? { created: h.created } : {}), createdBy: h.created_by ?? '', size, comment: h.comment ?? '' });
   }
   rows.reverse();
-  if (rows[0]) rows[0].id = record.id;
+  const parents = await (await import('../build/cache.js')).stepParents(paths);
+  let id: string | undefined = record.id;
+  for (const row of rows) {
+    if (id === undefined || !(await readImageRecord(paths, id))) break;
+    row.id = id;
+    id = parents.get(id);
+  }
   return rows;
 }

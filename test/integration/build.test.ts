@@ -4,8 +4,8 @@ import path from 'node:path';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { minibox, type Result } from '../helpers/minibox.js';
+import { execFileSync, spawn } from 'node:child_process';
+import { MINIBOX_BIN, minibox, type Result } from '../helpers/minibox.js';
 import { useBusyboxRoot } from '../helpers/busybox-root.js';
 
 /**
@@ -103,6 +103,19 @@ describe('minibox build', () => {
     expect(await run('lecture:1')).toBe('www-data /var/log/apache2 the lecture\n/app\n65534\n'); // sh splits the unquoted $WHO
     const files = await run('-u', '0', 'lecture:1', 'sh', '-c', 'ls -A /app; cat /var/www/html/index.html /var/www/made; stat -c "%u:%g %a" /owned.html /app/index.html');
     expect(files).toBe('.dockerignore\nindex.html\nkeep\n<h1>hi</h1>\nmade\n1000:1000 700\n0:0 644\n');
+
+    // the metadata instructions' config, as `image inspect` shows it
+    const [image] = JSON.parse(ok(await mb(['image', 'inspect', 'lecture:1'])).stdout) as Array<{ Author: string; Config: Record<string, unknown> }>;
+    expect(image?.Author).toBe('Kimbro Staken version: 0.1');
+    expect(image?.Config).toMatchObject({
+      User: 'nobody',
+      WorkingDir: '/app',
+      StopSignal: 'SIGQUIT',
+      Healthcheck: { Test: ['CMD-SHELL', 'true'], Interval: 30_000_000_000 },
+      Volumes: { '/data': {} },
+      ExposedPorts: { '80/tcp': {}, '443/udp': {} },
+      Labels: { version: 'hello-1', empty: '' },
+    });
 
     const history = ok(await mb(['history', '--no-trunc', '--format', '{{.CreatedBy}}', 'lecture:1'])).stdout.split('\n');
     expect(history).toContain('/bin/sh -c #(nop)  MAINTAINER Kimbro Staken version: 0.1');
@@ -211,6 +224,42 @@ describe('minibox build', () => {
     const r = ok(await build(ctx));
     expect(r.stdout).toContain(` ---> ${(busybox ?? '').replace('sha256:', '').slice(0, 12)}\n`);
     expect(r.stdout).toContain('one\n');
+
+    // a local image of another platform is not the one FROM --platform asks for: Docker pulls it
+    const arch = ok(await mb(['image', 'inspect', '--format', '{{.Architecture}}', 'busybox'])).stdout.trim();
+    ok(await mb(['tag', 'busybox', '127.0.0.1:1/plat/bb:1']));
+    put('Dockerfile', `FROM --platform=linux/${arch === 'amd64' ? 'arm64' : 'amd64'} 127.0.0.1:1/plat/bb:1\nLABEL plat=other\n`);
+    const other = await build(ctx);
+    expect([other.code, other.stderr.trim()]).toEqual([1, 'minibox: error contacting 127.0.0.1:1: connection refused']);
+    put('Dockerfile', `FROM --platform=linux/${arch} 127.0.0.1:1/plat/bb:1\nLABEL plat=same\n`);
+    ok(await build(ctx));
+    put('Dockerfile', 'FROM --platform=linux 127.0.0.1:1/plat/bb:1\n');
+    const bad = await build(ctx);
+    expect([bad.code, bad.stderr.trim()]).toEqual([1, 'minibox: "linux": unknown operating system or architecture: invalid argument']);
+  });
+
+  it("RUN is on Docker's default bridge network unless --network says otherwise", async () => {
+    put('Dockerfile', 'FROM busybox\nRUN ls /sys/class/net | sort | tr "\\n" " "; echo; ip route | grep -c "^default via"\n');
+    const bridged = ok(await mb(['build', '--no-cache', ctx]));
+    expect(bridged.stdout).toContain('\neth0 lo \n1\n');
+    const none = await build(ctx, '--no-cache'); // --network none: only lo, no default route, so grep -c fails
+    expect(none.code).toBe(1);
+    expect(none.stdout).toContain('\nlo \n0\n');
+    expect(containerCount()).toBe(0);
+  });
+
+  it("streams RUN's output as the command writes it, not when the step ends", async () => {
+    put('Dockerfile', 'FROM busybox\nRUN echo early-line; sleep 2; echo late-line\n');
+    const child = spawn(process.execPath, ['--', MINIBOX_BIN, 'build', '--network', 'none', ctx], { env: { ...process.env, MINIBOX_ROOT: root }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const seen: Record<string, number> = {};
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      for (const w of ['early-line', 'late-line']) if (seen[w] === undefined && out.includes(`\n${w}\n`)) seen[w] = Date.now(); // a line of its own, not the Step line
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, out).toBe(0);
+    expect((seen['late-line'] ?? 0) - (seen['early-line'] ?? Infinity)).toBeGreaterThanOrEqual(1500);
   });
 
   it('--reproducible gives the same image from two uncached builds; --label is one more step; --rm=false keeps the container', async () => {
@@ -229,6 +278,25 @@ describe('minibox build', () => {
     expect(kept.stdout).toMatch(/ ---> Running in [0-9a-f]{12}\n/);
     expect(kept.stdout).not.toContain('Removed intermediate container');
     expect(containerCount()).toBe(1);
+  });
+
+  it('SOURCE_DATE_EPOCH: two uncached builds store byte-identical layer blobs and manifests, times at the epoch', async () => {
+    put('Dockerfile', 'FROM busybox\nRUN mkdir -p /epoch/d && echo x > /epoch/d/x && ln -s x /epoch/d/l\nWORKDIR /epoch/new\nCOPY f /epoch/f\n');
+    put('f', 'f\n');
+    const epochBuild = async () => builtId(ok(await minibox(['build', '--network', 'none', '--no-cache', ctx], { root, timeoutMs: 120_000, env: { SOURCE_DATE_EPOCH: '1700000000' } })));
+    const record = (short: string) => {
+      const file = fs.readdirSync(path.join(root, 'images', 'by-id')).find((f) => f.startsWith(short)) ?? '';
+      return JSON.parse(fs.readFileSync(path.join(root, 'images', 'by-id', file), 'utf8')) as { id: string; manifestDigest: string; layers: Array<{ digest: string }> };
+    };
+    const a = record(await epochBuild());
+    const b = record(await epochBuild());
+    expect(b.id).toBe(a.id);
+    expect(b.manifestDigest).toBe(a.manifestDigest); // the manifest names the compressed blobs: the gzip is the same too
+    expect(b.layers.map((l) => l.digest)).toEqual(a.layers.map((l) => l.digest));
+    expect(a.layers).toHaveLength(4); // busybox, the RUN, WORKDIR's new dir, the COPY
+    expect(ok(await mb(['image', 'inspect', '--format', '{{.Created}}', a.id])).stdout).toBe('2023-11-14T22:13:20Z\n');
+    // the RUN's files were written after the epoch: their mtimes are clamped to it
+    expect(await run(a.id, 'stat', '-c', '%Y', '/epoch/d/x', '/epoch/new', '/epoch/f')).toBe('1700000000\n'.repeat(3));
   });
 
   it('runs the ONBUILD triggers of a base image, once', async () => {
@@ -265,6 +333,9 @@ describe('minibox build', () => {
     put('Dockerfile', 'FROM busybox\nADD a.tar.gz /unpacked/\nCMD ["cat", "/unpacked/x.txt"]\n');
     ok(await build(ctx, '-t', 'addtar:1'));
     expect(await run('addtar:1')).toBe('in the tar\n');
+    // `-f -`: the Dockerfile from stdin, the context from the directory
+    const fromStdin = ok(await mb(['build', '-q', '--network', 'none', '-f', '-', ctx], 'FROM busybox\nCOPY src/x.txt /from-stdin.txt\n'));
+    expect(await run(fromStdin.stdout.trim(), 'cat', '/from-stdin.txt')).toBe('in the tar\n');
   });
   it('ADD unpacks local bzip2 and xz tars, told by their magic bytes, not their names', async () => {
     put('src/b.txt', 'from bzip2\n');
@@ -272,9 +343,10 @@ describe('minibox build', () => {
     execFileSync('tar', ['cjf', path.join(ctx, 'x.tar.bz2'), '-C', path.join(ctx, 'src'), 'b.txt']);
     execFileSync('tar', ['cJf', path.join(ctx, 'x.tar.xz'), '-C', path.join(ctx, 'src'), 'x.txt']);
     execFileSync('tar', ['cJf', path.join(ctx, 'no-suffix'), '-C', path.join(ctx, 'src'), 'b.txt']);
-    put('Dockerfile', 'FROM busybox\nADD x.tar.bz2 /dst/\nADD x.tar.xz /dst/\nADD no-suffix /other\n');
+    execFileSync('tar', ['cf', path.join(ctx, 'plain.tar'), '-C', path.join(ctx, 'src'), 'x.txt']);
+    put('Dockerfile', 'FROM busybox\nADD x.tar.bz2 /dst/\nADD x.tar.xz /dst/\nADD no-suffix /other\nADD plain.tar /plain/\nCOPY x.tar.xz /copied/\n');
     ok(await build(ctx, '-t', 'addtars:1'));
-    expect(await run('addtars:1', 'sh', '-c', 'cat /dst/b.txt /dst/x.txt /other/b.txt; ls /dst')).toBe('from bzip2\nfrom xz\nfrom bzip2\nb.txt\nx.txt\n');
+    expect(await run('addtars:1', 'sh', '-c', 'cat /dst/b.txt /dst/x.txt /other/b.txt /plain/x.txt; ls /dst /copied')).toBe('from bzip2\nfrom xz\nfrom bzip2\nfrom xz\n/copied:\nx.tar.xz\n\n/dst:\nb.txt\nx.txt\n');
 
     // a corrupt archive: one line naming it, exit 1, the store as it was
     const good = fs.readFileSync(path.join(ctx, 'x.tar.xz'));
@@ -305,6 +377,14 @@ describe('minibox build', () => {
     const history = ok(await mb(['history', '--format', '{{.Size}}|{{.CreatedBy}}', '--no-trunc', 'nops:1'])).stdout.split('\n');
     expect(history.slice(0, 4)).toEqual(['0B|/bin/sh -c #(nop)  CMD ["nops"]', '0B|/bin/sh -c #(nop)  EXPOSE 8123', '0B|/bin/sh -c #(nop)  LABEL nops=v', '0B|/bin/sh -c #(nop)  ENV NOPS=1']);
     expect(history[4]).toMatch(/^\d+(\.\d+)?[kM]B\|/); // busybox's own layer
+    // each row names the step image that made it, down to the base's top row, as Docker's Parent chain does
+    const stepIds = [...r.stdout.matchAll(/^ ---> ([0-9a-f]{12})$/gm)].map((m) => m[1]);
+    const rowIds = ok(await mb(['history', '-q', 'nops:1'])).stdout.trimEnd().split('\n');
+    expect(rowIds.slice(0, 5)).toEqual([...stepIds].reverse()); // CMD, EXPOSE, LABEL, ENV, busybox
+    expect(rowIds.slice(5).every((id) => id === '<missing>')).toBe(true); // busybox's older rows, if it has any
+    const parents = ok(await mb(['image', 'inspect', '--format', '{{.Parent}}', 'nops:1', 'busybox'])).stdout.split('\n');
+    expect(parents[0]?.slice(7, 19)).toBe(stepIds[3]); // the EXPOSE step's image
+    expect(parents[1]).toBe(''); // a loaded image has none
     const again = ok(await build(ctx, '-t', 'nops:1'));
     expect(again.stdout).not.toContain('Running in');
     expect(again.stdout.match(/ ---> Using cache\n ---> [0-9a-f]{12}\n/g)).toHaveLength(4);
@@ -388,12 +468,13 @@ describe('minibox build failures', () => {
 
   it('a bad --build-arg and an unreachable base image: one line, exit 1, the store as it was', async () => {
     put('Dockerfile', 'FROM busybox\nRUN true\n');
-    let r = await build(ctx, '--build-arg', '=x');
-    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "=x" for "--build-arg" flag: invalid key']);
-
-    put('Dockerfile', 'FROM 127.0.0.1:1/nope:1\nRUN true\n');
     fs.mkdirSync(path.join(root, 'containers'), { recursive: true, mode: 0o700 });
     const before = storeListing();
+    let r = await build(ctx, '--build-arg', '=x');
+    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "=x" for "--build-arg" flag: invalid environment variable: =x']);
+    expect(storeListing()).toEqual(before);
+
+    put('Dockerfile', 'FROM 127.0.0.1:1/nope:1\nRUN true\n');
     r = await build(ctx, '-t', 'unreachable:1');
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual(['minibox: error contacting 127.0.0.1:1: connection refused']);
@@ -402,22 +483,29 @@ describe('minibox build failures', () => {
   });
 
   it('an unknown instruction names its line; COPY ../x is outside the context; a missing file; a bad tag', async () => {
+    fs.mkdirSync(path.join(root, 'containers'), { recursive: true, mode: 0o700 });
+    const before = storeListing();
     put('Dockerfile', 'FROM busybox\n\nRUN true\nCOPPY a b\n');
     let r = await build(ctx);
     expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: dockerfile parse error line 4: unknown instruction: COPPY']);
 
     put('Dockerfile', 'FROM busybox\nCOPY ../x /x\n');
-    r = await build(ctx);
+    r = await build(ctx, '-t', 'outside:1');
     expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: forbidden path outside the build context: ../x ()']);
 
     put('Dockerfile', 'FROM busybox\nCOPY missing.txt /x\n');
-    r = await build(ctx);
+    r = await build(ctx, '-t', 'missing:1');
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain('COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist');
+    expect(r.stderr.trim().split('\n')).toEqual(['minibox: COPY failed: file not found in build context or excluded by .dockerignore: stat missing.txt: file does not exist']);
 
     put('Dockerfile', 'FROM busybox\n');
     r = await build(ctx, '-t', 'Bad:Tag');
-    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "Bad:Tag" for "-t, --tag" flag: invalid reference format']);
+    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "Bad:Tag" for "-t, --tag" flag: invalid reference format: repository name (library/Bad) must be lowercase']);
+    r = await build(ctx, '-t', 'ok:1', '-t', 'bb:bad:tag');
+    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: invalid argument "bb:bad:tag" for "-t, --tag" flag: invalid reference format']);
+    r = await build(ctx, '-t', `bb@sha256:${'0'.repeat(64)}`);
+    expect([r.code, r.stderr.trim()]).toEqual([1, 'minibox: build tag cannot contain a digest']);
+    expect(storeListing()).toEqual(before);
     expect(containerCount()).toBe(0);
   });
 });

@@ -91,9 +91,15 @@ describe('minibox push', () => {
     expect(anonymous.stderr).toMatch(/^minibox: (unauthorized|denied): /);
 
     await login(root);
+    const before = proxy.requests.length;
     const r = await mb(root, ['push', `${host}/me/busybox`]);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
+    // a blob under the chunk size goes up monolithically: one POST, one PUT ?digest=, no PATCH; then the manifest
+    const seen = proxy.requests.slice(before).filter((q) => q.status !== 401);
+    expect(seen.filter((q) => q.method === 'PATCH')).toEqual([]);
+    expect(seen.filter((q) => q.method === 'PUT' && q.query.includes(`digest=${encodeURIComponent(busyboxLayerDigest)}`)).map((q) => q.status)).toEqual([201]);
+    expect(seen.filter((q) => q.method === 'PUT' && q.path === '/v2/me/busybox/manifests/latest').map((q) => q.status)).toEqual([201]);
     const id = short(busyboxDiffId);
     expect(r.stdout.trimEnd().split('\n')).toEqual([
       'Using default tag: latest',
@@ -151,6 +157,37 @@ describe('minibox push', () => {
     const fresh = newRoot();
     expect((await mb(fresh, ['pull', '-q', `${host}/chunked/bb:c`])).code).toBe(0);
     expect((await mb(fresh, ['run', '--rm', `${host}/chunked/bb:c`, 'busybox', 'true'])).code).toBe(0);
+  });
+
+  it("the lecture's loop: an image minibox built is pushed, skopeo reads its layers, a fresh store pulls and runs it", async () => {
+    const root = await rootWithBusybox();
+    await login(root);
+    const context = mkdtempSync(path.join(os.tmpdir(), 'push-test-build-'));
+    roots.push(() => rmSync(context, { recursive: true, force: true }));
+    await fs.writeFile(path.join(context, 'Dockerfile'), 'FROM busybox\nRUN echo built-here > /built\nCOPY page.html /www/\nCMD ["cat", "/built", "/www/page.html"]\n');
+    await fs.writeFile(path.join(context, 'page.html'), '<p>pushed</p>\n');
+    const name = `${host}/me/gateway-service-1`;
+    const built = await mb(root, ['build', '--network', 'none', '-q', '-t', name, context]);
+    expect(built.code, built.stderr).toBe(0);
+    const r = await mb(root, ['push', name]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines.filter((l) => l.endsWith(': Pushed'))).toHaveLength(3); // busybox's (this store knows no repository that has it), the RUN's, the COPY's
+    const digest = /^latest: digest: (sha256:[0-9a-f]{64}) size: \d+$/.exec(lines[lines.length - 1] ?? '')?.[1];
+    expect(digest).toBeDefined();
+
+    const record = JSON.parse(await fs.readFile(path.join(root, 'images', 'by-id', `${built.stdout.trim().slice(7)}.json`), 'utf8')) as { manifestDigest: string; layers: Array<{ digest: string }> };
+    expect(digest).toBe(record.manifestDigest);
+    const { stdout } = await run(SKOPEO, ['inspect', '--creds', `${ALICE.username}:${ALICE.password}`, '--tls-verify=false', `docker://${lab.host}/me/gateway-service-1:latest`]);
+    const info = JSON.parse(stdout) as { Digest: string; Layers: string[] };
+    expect(info.Digest).toBe(digest);
+    expect(info.Layers).toEqual(record.layers.map((l) => l.digest));
+
+    const fresh = newRoot();
+    const ran = await mb(fresh, ['run', '--rm', '--network', 'none', `${name}@${digest}`]);
+    expect(ran.stderr).not.toMatch(/error|minibox:/i);
+    expect(ran.stdout).toBe('built-here\n<p>pushed</p>\n');
   });
 
   it('-a pushes every tag of the repository', async () => {

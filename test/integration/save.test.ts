@@ -148,6 +148,33 @@ describe('minibox save', () => {
     expect(ran.stdout).toBe('from oci\n');
   });
 
+  it('--format oci with several images: each in index.json, a shared layer stored once; all load back and run', async () => {
+    const root = await storeWithImages();
+    const file = path.join(work, 'oci-several.tar');
+    const r = await mb(root, ['save', '--format', 'oci', '-o', file, 'busybox', 'extra:1']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const files = await tarFiles(file);
+    const index = JSON.parse(files.get('index.json')?.toString() ?? '') as { manifests: Array<{ digest: string; annotations: Record<string, string> }> };
+    expect(index.manifests.map((m) => [m.digest, m.annotations['io.containerd.image.name']])).toEqual([
+      [busyboxManifest, 'docker.io/library/busybox:latest'],
+      [extra.manifestDigest, 'docker.io/library/extra:1'],
+    ]);
+    const { manifest: busyboxOci } = await readLayout(busyboxLayout);
+    const sharedLayer = `blobs/sha256/${(busyboxOci.layers[0].digest as string).slice(7)}`;
+    const names = (await run('tar', ['tf', file])).stdout.split('\n'); // every entry, repeats too
+    expect(names.filter((n) => n === sharedLayer)).toHaveLength(1);
+    for (const [name, blob] of files) if (name.startsWith('blobs/sha256/')) expect(sha256(blob)).toBe(`sha256:${path.basename(name)}`);
+
+    const { stdout } = await run(SKOPEO, ['inspect', `oci-archive:${file}:1`]);
+    expect((JSON.parse(stdout) as { Digest: string }).Digest).toBe(extra.manifestDigest);
+
+    const fresh = newRoot();
+    expect((await mb(fresh, ['load', '-i', file])).stdout).toBe('Loaded image: busybox:latest\nLoaded image: extra:1\n');
+    expect((await mb(fresh, ['run', '--rm', 'extra:1', 'cat', '/etc/extra'])).stdout).toBe('extra layer\n');
+    expect((await mb(fresh, ['run', '--rm', 'busybox', 'echo', 'busybox too'])).stdout).toBe('busybox too\n');
+  });
+
   it('streams to a redirected stdout the same bytes as -o; a bare repository name saves all its tags', async () => {
     const root = await storeWithImages();
     expect((await mb(root, ['tag', 'extra:1', 'extra:2'])).code).toBe(0);

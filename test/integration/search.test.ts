@@ -106,6 +106,9 @@ describe('minibox search', () => {
       expect(r.stderr).toBe(`minibox: ${message}\n`);
       expect(r.code).toBe(1);
     }
+    // a flag value that is no number fails in the flag parser: Docker's 125
+    const notNumber = await mb(['search', '--limit', 'lots', `${hub.host}/busybox`]);
+    expect([notNumber.code, notNumber.stderr]).toEqual([125, 'minibox: invalid argument "lots" for "--limit" flag: strconv.ParseInt: parsing "lots": invalid syntax\n']);
     const scheme = await mb(['search', 'http://x/busybox']);
     expect(scheme.stderr).toBe('minibox: invalid repository name: repository name (http://x/busybox) should not have a scheme\n');
     const broken = await mb(['search', `${hub.host}/broken`]);

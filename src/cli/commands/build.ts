@@ -40,7 +40,8 @@ interface BuildFlags {
 }
 
 function readDockerfile(contextDir: string | undefined, file: string | undefined): string {
-  if (contextDir === undefined && (file === undefined || file === '-')) return readFileSync(0, 'utf8');
+  // `build -` (no context) or `build -f - DIR` (a context, the Dockerfile from stdin)
+  if (file === '-' || (contextDir === undefined && file === undefined)) return readFileSync(0, 'utf8');
   const where = file === undefined ? path.join(contextDir ?? '.', 'Dockerfile') : path.resolve(file);
   try {
     return readFileSync(where, 'utf8');

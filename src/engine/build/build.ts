@@ -1,9 +1,9 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { statePaths, ensureStoreDir, type StatePaths } from '../../util/paths.js';
-import { MiniboxError } from '../../util/errors.js';
+import { MiniboxError, describe } from '../../util/errors.js';
 import { shortId } from '../../oci-format/digest.js';
-import { familiarName } from '../../oci-format/reference.js';
+import { familiarName, parseReference } from '../../oci-format/reference.js';
 import { findImage } from '../../image/resolve.js';
 import { tagRef } from '../../image/new-image.js';
 import { scratchName } from '../../image/tmp-dirs.js';
@@ -21,6 +21,8 @@ import { commitStep, imageState, packLayer, tagImage, type ImageState, type Step
 import { runStep } from './run-step.js';
 import { imageTree, prepareCopy } from './copy-step.js';
 import { listImageRecords, type LayerRecord } from '../../image/index-store.js';
+import { normalizePlatform } from '../../registry/platform.js';
+import type { Platform } from '../../oci-format/descriptor.js';
 
 /**
  * `minibox build`, as Docker's classic builder: the Dockerfile's steps in order, each
@@ -74,11 +76,15 @@ interface StageRun {
 export async function buildImage(req: BuildRequest): Promise<BuildResult> {
   const paths = statePaths();
   const tags = req.tags.map((t) => {
+    // the client's flag check (reference.ParseNormalizedNamed's words), then the daemon's refusal of a digest
+    let parsed;
     try {
-      return { ref: tagRef(t), name: familiarName(tagRef(t)) };
-    } catch {
-      throw new MiniboxError(`invalid argument "${t}" for "-t, --tag" flag: invalid reference format`, 1);
+      parsed = parseReference(t);
+    } catch (err) {
+      throw new MiniboxError(`invalid argument "${t}" for "-t, --tag" flag: ${describe(err)}`, 1);
     }
+    if (parsed.digest !== undefined) throw new MiniboxError('build tag cannot contain a digest', 1);
+    return { ref: tagRef(t), name: familiarName(tagRef(t)) };
   });
   const plan = planBuild(parseDockerfile(req.dockerfile), req.target);
   const labels = labelInstruction(req.labels, plan.stages[plan.stages.length - 1]);
@@ -178,13 +184,29 @@ async function baseImage(ctx: Ctx, name: string, platform: string | undefined): 
   if (byDigest) return byDigest.id;
   const { ensureImage } = await import('../pull.js');
   try {
-    await ensureImage({ image: name, pull: ctx.req.pull ? 'always' : 'missing', ...(platform !== undefined ? { platform } : {}) }, ctx.paths);
+    let pull = ctx.req.pull;
+    if (!pull && platform !== undefined) {
+      // Docker's daemon takes a local image for FROM --platform only when it is of that platform; else it pulls
+      const local = await findImage(ctx.paths, name);
+      const { parsePlatform } = await import('../../image/pull/index.js');
+      if (local && !(await ofPlatform(ctx.paths, local.imageId, parsePlatform(platform)))) pull = true;
+    }
+    await ensureImage({ image: name, pull: pull ? 'always' : 'missing', ...(platform !== undefined ? { platform } : {}) }, ctx.paths);
   } catch (err) {
     throw new MiniboxError(err instanceof Error ? err.message : String(err), 1, { cause: err });
   }
   const found = await findImage(ctx.paths, name);
   if (!found) throw new MiniboxError(`No such image: ${name}`, 1);
   return found.imageId;
+}
+
+/** Whether a stored image is of the platform asked for (os, architecture and variant, normalised as containerd's strict matcher). */
+async function ofPlatform(paths: StatePaths, imageId: string, want: Platform): Promise<boolean> {
+  const { img } = await imageState(paths, imageId);
+  const variant = typeof img.base['variant'] === 'string' ? img.base['variant'] : undefined;
+  const have = normalizePlatform({ os: img.os, architecture: img.architecture, ...(variant ? { variant } : {}) });
+  const w = normalizePlatform(want);
+  return have.os === w.os && have.architecture === w.architecture && have.variant === w.variant;
 }
 
 /** What `$VAR` sees in this stage: the build args in scope, the image's ENV over them. */

@@ -56,6 +56,8 @@ describe('build args', () => {
   it('--build-arg K takes K from the environment', () => {
     expect(parseBuildArgFlags(['K'], { K: 'v' })).toEqual(new Map([['K', 'v']]));
     expect(parseBuildArgFlags(['K'], {})).toEqual(new Map([['K', undefined]]));
-    expect(() => parseBuildArgFlags(['=x'], {})).toThrow('invalid argument "=x" for "--build-arg" flag');
+    expect(() => parseBuildArgFlags(['=x'], {})).toThrow('invalid argument "=x" for "--build-arg" flag: invalid environment variable: =x');
+    expect(() => parseBuildArgFlags(['=x=y'], {})).toThrow('invalid environment variable: =x=y');
+    expect(parseBuildArgFlags(['A B=1'], {})).toEqual(new Map([['A B', '1']])); // Docker lets it through, and reports it not consumed
   });
 });

@@ -1,7 +1,8 @@
 /**
  * `compose config`: the resolved project as YAML, laid out as Compose prints it (name, then
  * services by name with their canonical keys, then networks and volumes), so a student can
- * compare it with what Docker's Compose shows for the same file.
+ * compare it with what Docker's Compose shows for the same file, and so that the output is
+ * itself a compose file that loads back to the same project.
  */
 import { stringify } from 'yaml';
 import type { ComposeProject, ServiceConfig } from './model.js';
@@ -34,5 +35,8 @@ export function projectYaml(project: ComposeProject): string {
   }
   if (Object.keys(project.networks).length) doc.networks = project.networks;
   if (Object.keys(project.volumes).length) doc.volumes = project.volumes;
-  return stringify(doc, { lineWidth: 0, nullStr: 'null' });
+  // every `$` left after interpolation is a literal one: printed as `$$`, as Compose's config
+  // does (escapeDollarSign), so the output loads back to the same model instead of being
+  // interpolated a second time
+  return stringify(doc, { lineWidth: 0, nullStr: 'null' }).replace(/\$/g, () => '$$');
 }

@@ -22,9 +22,14 @@ export function useColor(mode: AnsiMode, isTty: boolean): boolean {
   return mode === 'always' || (mode === 'auto' && isTty);
 }
 
-/** The name a container's lines carry: its name less the `<project>-` Compose leaves out. */
-export function logName(project: string, containerName: string): string {
-  return containerName.startsWith(`${project}-`) ? containerName.slice(project.length + 1) : containerName;
+/**
+ * The name a container's lines carry: a default name less the `<project>-` Compose leaves
+ * out (`<project>-<service>-<n>` → `<service>-<n>`); a container_name is shown whole, also
+ * when it happens to begin with the project's name (as Compose's
+ * getContainerNameWithoutProject does).
+ */
+export function logName(project: string, containerName: string, service: string, number: string): string {
+  return containerName === `${project}-${service}-${number}` ? containerName.slice(project.length + 1) : containerName;
 }
 
 /** One prefix per name, in the order given (the colour order follows it). */

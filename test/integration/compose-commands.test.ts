@@ -344,7 +344,7 @@ networks:
   inner:
     labels: {team: x}
     driver_opts: {com.example.opt: "1"}
-    ipam: {config: [{subnet: 198.51.100.0/24}]}
+    ipam: {config: [{subnet: 198.18.7.0/24}]}
 volumes:
   keep: {external: true}
 `,
@@ -367,7 +367,7 @@ volumes:
       expect(up.code, up.stderr).toBe(0);
       expect(up.stderr).not.toContain('Network outside  Created');
       expect(up.stderr).toContain('Network ext_inner  Created');
-      expect((await mb(['network', 'inspect', 'ext_inner'])).stdout).toContain('198.51.100.0/24');
+      expect((await mb(['network', 'inspect', 'ext_inner'])).stdout).toContain('198.18.7.0/24');
       const nets = (await mb(['inspect', '--format', '{{range $k, $v := .NetworkSettings.Networks}}{{$k}} {{end}}', 'ext-a-1'])).stdout;
       expect(nets).toContain('outside');
       expect(nets).toContain('ext_inner');

@@ -1,7 +1,8 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import http from 'node:http';
+import { execFile } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
+import { parse } from 'yaml';
 import { REPO, makeStateRoot, minibox } from '../helpers/minibox.js';
 import { ensureBusyboxLayout } from '../helpers/busybox.js';
 import { leakcheck } from '../helpers/leakcheck.js';
@@ -11,8 +12,10 @@ import { waitFor } from '../helpers/wait.js';
  * The lecture's compose file (test/fixtures/compose/lecture: version '2', users-service and db
  * both built from Dockerfiles, users-service published on a port, depends_on db,
  * DATABASE_HOST=db) run with `minibox compose`: build, up -d, the host's HTTP client gets what
- * users-service fetched from db by name, ps and logs show both, a second up changes nothing,
- * a changed environment recreates only that service, down -v leaves nothing.
+ * users-service fetched from db by name (the host's curl on 127.0.0.1:8123, or another port
+ * when 8123 is taken), GREETING from the fixture's .env, ps and logs show both, a second up
+ * changes nothing, a changed environment (the shell's GREETING over .env) recreates only that
+ * service, down -v leaves nothing.
  */
 const DIR = path.join(REPO, 'test', 'fixtures', 'compose', 'lecture');
 
@@ -22,25 +25,22 @@ let port = 0;
 const compose = (args: string[], env: Record<string, string> = {}, timeoutMs = 120_000) =>
   minibox(['compose', '-f', path.join(DIR, 'docker-compose.yml'), '-p', 'lecture', ...args], { root, env: { USERS_PORT: String(port), ...env }, timeoutMs });
 
-function freePort(): Promise<number> {
+/** The lecture's 8123 when it is free on this host, else any free port. */
+function listenOn(want: number): Promise<number> {
   return new Promise((resolve, reject) => {
-    const s = net.createServer().listen(0, '127.0.0.1', () => {
+    const s = net.createServer().listen(want, '127.0.0.1', () => {
       const { port: p } = s.address() as net.AddressInfo;
       s.close(() => resolve(p));
     });
     s.on('error', reject);
   });
 }
+const lecturePort = (): Promise<number> => listenOn(8123).catch(() => listenOn(0));
 
+/** The host's curl, as the lecture uses it: the body of a 200 answer, else undefined. */
 function get(url: string): Promise<string | undefined> {
   return new Promise((resolve) => {
-    http
-      .get(url, (res) => {
-        let body = '';
-        res.on('data', (d) => (body += d));
-        res.on('end', () => resolve(res.statusCode === 200 ? body : undefined));
-      })
-      .on('error', () => resolve(undefined));
+    execFile('curl', ['-sf', '--max-time', '5', url], (err, stdout) => resolve(err ? undefined : stdout));
   });
 }
 
@@ -55,7 +55,7 @@ async function ids(): Promise<Record<string, string>> {
 
 beforeAll(async () => {
   ({ root, cleanup } = makeStateRoot());
-  port = await freePort();
+  port = await lecturePort();
   expect((await minibox(['load', '-q', '-i', await ensureBusyboxLayout()], { root })).code).toBe(0);
 });
 
@@ -85,6 +85,15 @@ describe('minibox compose: the lecture example', () => {
     expect(r.stdout).toContain('name: lecture');
     expect(r.stdout).toContain(`published: "${port}"`);
     expect(r.stdout).toContain('DATABASE_HOST: db');
+    // YAML that reads back into the resolved model: .env's GREETING, depends_on in its long form
+    const model = parse(r.stdout) as { services: Record<string, { environment?: unknown; depends_on?: unknown }> };
+    expect(Object.keys(model.services)).toEqual(['db', 'users-service']);
+    expect(model.services['users-service']?.environment).toEqual({ DATABASE_HOST: 'db', GREETING: 'from-dotenv' });
+    expect(model.services['users-service']?.depends_on).toEqual({ db: { condition: 'service_started', required: true } });
+    // --env-file replaces .env
+    const alt = await compose(['--env-file', path.join(DIR, 'alt.env'), 'config']);
+    expect(alt.code, alt.stderr).toBe(0);
+    expect((parse(alt.stdout) as typeof model).services['users-service']?.environment).toEqual({ DATABASE_HOST: 'db', GREETING: 'from-env-file' });
   });
 
   it('build, up -d, ps, logs, idempotent up, a changed service recreated alone, down -v', async () => {
@@ -101,7 +110,7 @@ describe('minibox compose: the lecture example', () => {
       const b = await get(`http://127.0.0.1:${port}/cgi-bin/users`);
       return b?.includes('users-from-db') ? b : undefined;
     }, { timeout: 20_000, interval: 100, what: 'users-service answering with what db sent' });
-    expect(body).toContain('greeting=hello');
+    expect(body).toContain('greeting=from-dotenv'); // .env interpolated into ${GREETING:-hello}
 
     // the users-service container reaches db by its service name
     const byName = await minibox(['exec', 'lecture-users-service-1', 'sh', '-c', 'nc -w 2 db 3306 </dev/null'], { root });
@@ -127,7 +136,8 @@ describe('minibox compose: the lecture example', () => {
     expect(again.stderr).toContain('lecture-db-1  Running');
     expect(await ids()).toEqual(before);
 
-    const changed = await compose(['up', '-d'], { GREETING: 'changed' });
+    // -t 1: httpd as PID 1 ignores SIGTERM; the recreate need not wait the default 10 s for it
+    const changed = await compose(['up', '-d', '-t', '1'], { GREETING: 'changed' });
     expect(changed.code, changed.stderr).toBe(0);
     const after = await ids();
     expect(after.db).toBe(before.db);

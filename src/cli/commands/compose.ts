@@ -7,7 +7,7 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { MiniboxError } from '../../util/errors.js';
 import { collect } from '../options.js';
-import type { ComposeProject } from '../../engine/compose/index.js';
+import type { ComposeProject, ProjectContainer } from '../../engine/compose/index.js';
 
 interface GlobalOpts {
   file: string[];
@@ -118,7 +118,8 @@ export function defineCompose(program: Command): void {
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--wait', 'Wait for services to be running|healthy. Implies detached mode.', false)
     .option('--wait-timeout <seconds>', 'Maximum duration in seconds to wait for the project to be running|healthy', intArg)
-    .action(async (services: string[], opts: { detach: boolean; build: boolean; forceRecreate: boolean; deps: boolean; removeOrphans: boolean; wait: boolean; waitTimeout?: number }, cmd: Command) => {
+    .option('-t, --timeout <seconds>', 'Use this timeout in seconds for container shutdown when containers are already running', intArg)
+    .action(async (services: string[], opts: { detach: boolean; build: boolean; forceRecreate: boolean; deps: boolean; removeOrphans: boolean; wait: boolean; waitTimeout?: number; timeout?: number }, cmd: Command) => {
       const project = await loadFor(cmd);
       const e = await engine();
       const upOpts = {
@@ -129,6 +130,7 @@ export function defineCompose(program: Command): void {
         removeOrphans: opts.removeOrphans,
         wait: opts.wait,
         ...(opts.waitTimeout !== undefined ? { waitTimeout: opts.waitTimeout } : {}),
+        ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}),
       };
       if (opts.detach || opts.wait) {
         await e.up(project, upOpts, say);
@@ -144,11 +146,12 @@ export function defineCompose(program: Command): void {
     .option('-v, --volumes', 'Remove named volumes declared in the "volumes" section of the Compose file and anonymous volumes attached to containers', false)
     .option('--remove-orphans', 'Remove containers for services not defined in the Compose file', false)
     .option('--rmi <type>', 'Remove images used by services. "local" remove only images that don\'t have a custom tag ("local"|"all")')
-    .action(async (opts: { volumes: boolean; removeOrphans: boolean; rmi?: string }, cmd: Command) => {
+    .option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', intArg)
+    .action(async (opts: { volumes: boolean; removeOrphans: boolean; rmi?: string; timeout?: number }, cmd: Command) => {
       const project = await loadFor(cmd);
       const { down, parseRmi } = await engine();
       const rmi = opts.rmi !== undefined ? parseRmi(opts.rmi) : undefined;
-      await down(project, { volumes: opts.volumes, removeOrphans: opts.removeOrphans, ...(rmi ? { rmi } : {}) }, say);
+      await down(project, { volumes: opts.volumes, removeOrphans: opts.removeOrphans, ...(rmi ? { rmi } : {}), ...(opts.timeout !== undefined ? { timeout: opts.timeout } : {}) }, say);
     });
 
   compose
@@ -287,24 +290,30 @@ export function defineCompose(program: Command): void {
       process.stdout.write(formatTable(['NAME', 'STATUS', 'CONFIG FILES'], rows.map((r) => [r.Name, r.Status, r.ConfigFiles])));
     });
 
-  const each = (name: string, description: string, verb: string, fn: (e: Engine, c: { id: string; running: boolean }) => Promise<boolean>) =>
-    serviceCommand(name, description, (e, project, services) =>
-      e.eachContainer(project, services, async (c) => {
-        if (await fn(e, c)) say(` Container ${c.name}  ${verb}`);
-      }),
-    );
-  each('stop', 'Stop services', 'Stopped', async (e, c) => {
+  /** stop / start / restart: `fn` on each container of the services; true when it did something to say. */
+  const each = (name: string, description: string, verb: string, timeout: boolean, fn: (e: Engine, c: ProjectContainer, wait: { seconds?: number }) => Promise<boolean>) => {
+    const c = compose.command(name).description(description).argument('[service...]');
+    if (timeout) c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', intArg);
+    c.action(async (services: string[], opts: { timeout?: number }, cmd: Command) => {
+      const project = await loadFor(cmd);
+      const e = await engine();
+      await e.eachContainer(project, services, async (pc) => {
+        if (await fn(e, pc, e.stopWait(project.services[pc.labels[e.LABEL.service] ?? ''], opts.timeout))) say(` Container ${pc.name}  ${verb}`);
+      });
+    });
+  };
+  each('stop', 'Stop services', 'Stopped', true, async (e, c, wait) => {
     if (!c.running) return false;
-    await e.stopContainer(c.id, {});
+    await e.stopContainer(c.id, wait);
     return true;
   });
-  each('start', 'Start services', 'Started', async (e, c) => {
+  each('start', 'Start services', 'Started', false, async (e, c) => {
     if (c.running) return false;
     await e.startContainer(c.id);
     return true;
   });
-  each('restart', 'Restart service containers', 'Restarted', async (e, c) => {
-    await e.restartContainer(c.id);
+  each('restart', 'Restart service containers', 'Restarted', true, async (e, c, wait) => {
+    await e.restartContainer(c.id, wait.seconds);
     return true;
   });
   compose

@@ -20,8 +20,8 @@ import { connectContainer } from '../network-admin.js';
 import { pull } from '../pull.js';
 import { push } from '../push.js';
 import { runContainer } from '../run.js';
-import { buildServices, composeContainers, ensureResources, projectContainers, up, waitForDependencies, type ProjectContainer, type Say } from './project.js';
-import { durationSeconds, oneOffRunRequest, serviceImage, serviceNetworks } from './run-request.js';
+import { buildServices, composeContainers, ensureResources, projectContainers, stopWait, up, waitForDependencies, type ProjectContainer, type Say } from './project.js';
+import { oneOffRunRequest, serviceImage, serviceNetworks } from './run-request.js';
 
 function serviceOf(project: ComposeProject, name: string): ServiceConfig {
   const svc = project.services[name];
@@ -164,6 +164,10 @@ export async function serviceContainers(project: ComposeProject, services: reado
   );
 }
 
+/** The name before ` | ` on a container's log lines (log-prefix.ts logName). */
+const prefixName = (project: ComposeProject, c: ProjectContainer): string =>
+  logName(project.name, c.name, c.labels[LABEL.service] ?? '', c.labels[LABEL.number] ?? '');
+
 /** Each container's log lines with its prefix (log-prefix.ts); following ends when every container has stopped. */
 export async function followLogs(
   project: ComposeProject,
@@ -171,7 +175,7 @@ export async function followLogs(
   opts: { follow: boolean; tail?: string; color: boolean },
   emit: LogEmit,
 ): Promise<void> {
-  const prefixes = logPrefixes(containers.map((c) => logName(project.name, c.name)), opts.color);
+  const prefixes = logPrefixes(containers.map((c) => prefixName(project, c)), opts.color);
   await Promise.all(
     containers.map((c, i) =>
       readLogs(c.id, { follow: opts.follow, ...(opts.tail !== undefined ? { tail: opts.tail } : {}) }, (e) => {
@@ -184,7 +188,7 @@ export async function followLogs(
 /**
  * `up` without -d: after `up`, the containers' logs followed until they have all stopped.
  * The first Ctrl-C (SIGINT) says Compose's `Gracefully stopping...` and stops them (each
- * with its stop_grace_period); a second one kills them. Returns the exit code: 0 when the
+ * with -t/--timeout, else its stop_grace_period); a second one kills them. Returns the exit code: 0 when the
  * containers ended on their own, 130 after Ctrl-C.
  */
 export async function attachedUp(
@@ -196,7 +200,7 @@ export async function attachedUp(
 ): Promise<number> {
   const ids = new Set(Object.values(await up(project, opts, say)));
   const containers = (await serviceContainers(project, [])).filter((c) => ids.has(c.id));
-  say(`Attaching to ${containers.map((c) => logName(project.name, c.name)).join(', ')}`);
+  say(`Attaching to ${containers.map((c) => prefixName(project, c)).join(', ')}`);
   let stopping: Promise<unknown> | undefined;
   let killing = false;
   const onSigint = (): void => {
@@ -204,8 +208,7 @@ export async function attachedUp(
       say('Gracefully stopping... (press Ctrl+C again to force)');
       stopping = Promise.all(
         containers.map(async (c) => {
-          const grace = project.services[c.labels[LABEL.service] ?? '']?.stop_grace_period;
-          await stopContainer(c.id, grace ? { seconds: durationSeconds(grace) } : {}).catch(() => undefined);
+          await stopContainer(c.id, stopWait(project.services[c.labels[LABEL.service] ?? ''], opts.timeout)).catch(() => undefined);
           say(` Container ${c.name}  Stopped`);
         }),
       );

@@ -15,7 +15,7 @@ export { loadProject, type LoadOptions } from '../../compose/load.js';
 export { projectYaml } from '../../compose/config-yaml.js';
 export type { ComposeProject } from '../../compose/model.js';
 export { LABEL } from '../../compose/labels.js';
-export { buildServices, down, eachContainer, projectContainers, up, type ProjectContainer } from './project.js';
+export { buildServices, down, eachContainer, projectContainers, stopWait, up, type ProjectContainer } from './project.js';
 export { attachedUp, execService, listProjects, pullServices, pushServices, runService, type LogEmit } from './commands.js';
 export { parseAnsiMode, useColor, type AnsiMode } from '../../compose/log-prefix.js';
 export { shellSplit } from '../../compose/normalize.js';

@@ -9,7 +9,7 @@
 import { statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { LABEL, resourceLabels } from '../../compose/labels.js';
+import { containerName, LABEL, resourceLabels } from '../../compose/labels.js';
 import type { ComposeProject, ServiceConfig } from '../../compose/model.js';
 import { checkBuildContexts, imagesToRemove, planUp, selectServices, type ObservedContainer } from '../../compose/plan.js';
 import { isOneShot, readiness } from '../../compose/readiness.js';
@@ -28,6 +28,15 @@ import { createNamedVolume, listVolumeViews, removeVolume } from '../volume-admi
 import { durationSeconds, runRequestFor, serviceImage, serviceNetworks } from './run-request.js';
 
 export type Say = (line: string) => void;
+
+/**
+ * How long a stop waits before SIGKILL: `-t/--timeout` when given (Compose's flag overrides
+ * every service's own), else the service's stop_grace_period, else the container's default.
+ */
+export function stopWait(svc: ServiceConfig | undefined, timeout?: number): { seconds?: number } {
+  if (timeout !== undefined) return { seconds: timeout };
+  return svc?.stop_grace_period ? { seconds: durationSeconds(svc.stop_grace_period) } : {};
+}
 
 export interface ProjectContainer extends ObservedContainer {
   state: ContainerState;
@@ -121,6 +130,8 @@ export interface UpOptions {
   wait?: boolean;
   /** --wait-timeout, in seconds. */
   waitTimeout?: number;
+  /** -t/--timeout: seconds a recreated container has to stop. */
+  timeout?: number;
 }
 
 async function imageIdOf(ref: string): Promise<string | undefined> {
@@ -172,7 +183,7 @@ export async function up(project: ComposeProject, opts: UpOptions, say: Say): Pr
       continue;
     }
     if (action.kind === 'recreate') {
-      await stopContainer(action.old.id, svc.stop_grace_period ? { seconds: durationSeconds(svc.stop_grace_period) } : {});
+      await stopContainer(action.old.id, stopWait(svc, opts.timeout));
       await removeContainer(action.old.id, true);
       say(` Container ${action.old.name}  Recreated`);
     }
@@ -253,7 +264,7 @@ export async function waitForDependencies(project: ComposeProject, svc: ServiceC
   for (const [dep, d] of Object.entries(svc.depends_on ?? {})) {
     const id = ids[dep];
     if (!id || d.condition === 'service_started') continue;
-    const name = `${project.name}-${dep}-1`;
+    const name = containerName(project.name, project.services[dep] ?? { name: dep }, 1);
     if (d.condition === 'service_healthy') {
       say(` Container ${name}  Waiting`);
       for (;;) {
@@ -288,6 +299,8 @@ export interface DownOptions {
   removeOrphans: boolean;
   /** --rmi: the services' images removed too (plan.ts imagesToRemove). */
   rmi?: 'local' | 'all';
+  /** -t/--timeout: seconds each container has to stop. */
+  timeout?: number;
 }
 
 /** `compose down`: the project's containers (found by label), its networks, and with -v its volumes. */
@@ -304,8 +317,7 @@ export async function down(project: ComposeProject, opts: DownOptions, say: Say)
       continue;
     }
     if (c.running) {
-      const grace = project.services[c.labels[LABEL.service] ?? '']?.stop_grace_period;
-      await stopContainer(c.id, grace ? { seconds: durationSeconds(grace) } : {});
+      await stopContainer(c.id, stopWait(project.services[c.labels[LABEL.service] ?? ''], opts.timeout));
       say(` Container ${c.name}  Stopped`);
     }
     await removeContainer(c.id, true, true);

@@ -7,8 +7,11 @@ import type { ComposeProject } from '../../../src/compose/model.js';
 describe('log prefixes', () => {
   it("pads every name to the widest plus one, then ' | ', as Compose does", () => {
     expect(logPrefixes(['db-1', 'users-service-1'], false)).toEqual(['db-1             | ', 'users-service-1  | ']);
-    expect(logName('lecture', 'lecture-db-1')).toBe('db-1');
-    expect(logName('lecture', 'custom-name')).toBe('custom-name');
+    expect(logName('lecture', 'lecture-db-1', 'db', '1')).toBe('db-1');
+    expect(logName('lecture', 'custom-name', 'db', '1')).toBe('custom-name');
+    // a container_name that begins with the project's name is still shown whole, as in Compose
+    expect(logName('lecture', 'lecture-fixed', 'db', '1')).toBe('lecture-fixed');
+    expect(logName('lecture', 'lecture-db-1', 'users', '1')).toBe('lecture-db-1');
   });
 
   it("colours each prefix in Compose's rainbow order and wraps after ten", () => {

@@ -51,6 +51,18 @@ describe('compose loading', () => {
     expect(p.networks.default).toEqual({ name: 'my_project1_default' });
   });
 
+  it("version 2, 3 and the Compose Specification (no version) load alike; only a version is warned about", () => {
+    const body = 'services:\n  web:\n    image: busybox\n    ports: ["8080:80"]\n';
+    const seen: boolean[] = [];
+    for (const version of ["version: '2'\n", 'version: "3.8"\n', "version: '3'\n", '']) {
+      write('compose.yaml', version + body);
+      const p = load();
+      seen.push(p.warnings.some((w) => w.includes('the attribute `version` is obsolete')));
+      expect(p.services.web?.ports).toEqual([{ mode: 'ingress', target: 80, published: '8080', protocol: 'tcp' }]);
+    }
+    expect(seen).toEqual([true, true, true, false]);
+  });
+
   it('default file precedence: compose.yaml before docker-compose.yml, with a warning; the override is merged', () => {
     write('docker-compose.yml', 'services: {a: {image: old}}\n');
     write('compose.yaml', 'services: {a: {image: new}}\n');
@@ -244,5 +256,23 @@ volumes:
     expect(Object.keys(back.services)).toEqual(['db', 'users-service']);
     expect(back.services.db?.build.dockerfile).toBe('Dockerfile');
     expect(back.networks).toEqual({ default: { name: 'lecture_default' } });
+  });
+
+  it("config's YAML loads back into the same model; a literal $ is printed as $$, as Compose prints it", () => {
+    write('.env', 'GREETING=from-dotenv\n');
+    write('docker-compose.yml', `${LECTURE}    command: ["sh", "-c", "echo $$HOME costs 5$$ \${GREETING}"]\n    environment: {PRICE: "5$$"}\n`);
+    const first = load({ projectName: 'lecture' });
+    expect(first.services.db?.command).toEqual(['sh', '-c', 'echo $HOME costs 5$ from-dotenv']);
+    const text = projectYaml(first);
+    expect(text).toContain('echo $$HOME costs 5$$ from-dotenv');
+    write('printed.yml', text);
+    rmSync(path.join(dir, '.env'));
+    const again = load({ files: ['printed.yml'] });
+    expect(again.warnings).toEqual([]);
+    expect(again.name).toBe('lecture');
+    // the same project: printed again it is the same text (build.dockerfile is now explicit)
+    expect(projectYaml(again)).toBe(text);
+    expect(again.services.db?.command).toEqual(first.services.db?.command);
+    expect(again.services.db?.environment).toEqual({ PRICE: '5$' });
   });
 });

@@ -59,7 +59,7 @@ export function parseOciSpec(json: unknown): OciSpec {
     },
     root: { path: reqString(root, 'path', `${WHAT} root`), readonly: root.readonly === true },
     hostname: optString(o, 'hostname', WHAT) ?? '',
-    mounts: arrayOf(o.mounts, `${WHAT} mounts`).map(parseMount),
+    mounts: arrayOf(o.mounts, `${WHAT} mounts`).map((m, i) => parseMount(m, i)),
     linux: {
       namespaces: arrayOf(linux.namespaces, `${WHAT} linux.namespaces`).map((n) => ({
         type: reqString(expectObject(n, `${WHAT} namespace`), 'type', `${WHAT} namespace`),
@@ -76,8 +76,8 @@ export function parseOciSpec(json: unknown): OciSpec {
   };
 }
 
-function parseMount(v: unknown): OciMount {
-  const what = `${WHAT} mount`;
+function parseMount(v: unknown, index: number): OciMount {
+  const what = `${WHAT} mounts[${index}]`;
   const m = expectObject(v, what);
   const options = optStringArray(m, 'options', what);
   return {
@@ -93,18 +93,20 @@ function parseResources(r: JsonObject): OciResources {
   const what = `${WHAT} linux.resources`;
   const out: OciResources = {};
   const mem = optObject(r, 'memory', what);
-  if (mem) out.memory = defined({ limit: optNumber(mem, 'limit', what), swap: optNumber(mem, 'swap', what), reservation: optNumber(mem, 'reservation', what) });
+  // each error names the nested object (`linux.resources.memory: "limit" must be a number`)
+  const memWhat = `${what}.memory`;
+  if (mem) out.memory = defined({ limit: optNumber(mem, 'limit', memWhat), swap: optNumber(mem, 'swap', memWhat), reservation: optNumber(mem, 'reservation', memWhat) });
   const cpu = optObject(r, 'cpu', what);
   if (cpu) {
     out.cpu = defined({
-      shares: optNumber(cpu, 'shares', what),
-      quota: optNumber(cpu, 'quota', what),
-      period: optNumber(cpu, 'period', what),
-      cpus: optString(cpu, 'cpus', what),
+      shares: optNumber(cpu, 'shares', `${what}.cpu`),
+      quota: optNumber(cpu, 'quota', `${what}.cpu`),
+      period: optNumber(cpu, 'period', `${what}.cpu`),
+      cpus: optString(cpu, 'cpus', `${what}.cpu`),
     });
   }
   const pids = optObject(r, 'pids', what);
-  const pidsLimit = pids ? optNumber(pids, 'limit', what) : undefined;
+  const pidsLimit = pids ? optNumber(pids, 'limit', `${what}.pids`) : undefined;
   if (pidsLimit !== undefined) out.pids = { limit: pidsLimit };
   if (r.devices !== undefined) out.devices = parseDeviceRules(r.devices, `${what}.devices`);
   return out;

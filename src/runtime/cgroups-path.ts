@@ -1,3 +1,4 @@
+import path from 'node:path';
 import { MiniboxError } from '../util/errors.js';
 import { isObject } from '../util/json.js';
 import { cgroupName } from './store.js';
@@ -21,4 +22,25 @@ export function resolveCgroupsPath(raw: unknown, id: string): string {
   if (segments.includes('..')) throw new MiniboxError(`config.json: linux.cgroupsPath "${given}" has a ".." component (give a path inside the cgroup hierarchy)`, 1);
   if (segments.length === 0) throw new MiniboxError(`config.json: linux.cgroupsPath "${given}" names the cgroup root (give a path below it)`, 1);
   return (given.startsWith('/') ? segments : [RUNTIME_CGROUP_PARENT, ...segments]).join('/');
+}
+
+/**
+ * The directories a container's cgroup leaves behind that are the runtime's to remove: the ones
+ * its create made, and — for a path under the runtime's own parent (minibox/…, a relative or
+ * absent cgroupsPath) — every level from the leaf's parent up to minibox/ itself, whichever
+ * container made it: that tree is ours, and the last container out must not leave its
+ * parents (the first container's create made them, its delete found them still in use). An
+ * absolute cgroupsPath's parents are the caller's: only what create made goes (runc's rule
+ * is to remove none). The caller removes a non-leaf only when empty, deepest first.
+ */
+export function cgroupDirsToRemove(cgroupsPath: string, created: string[], leaves: string[]): string[] {
+  const dirs = new Set(created);
+  if (cgroupsPath.startsWith(`${RUNTIME_CGROUP_PARENT}/`)) {
+    const levels = cgroupsPath.split('/').length - 1; // the leaf's ancestors up to minibox/
+    for (const leaf of leaves) {
+      let d = leaf;
+      for (let i = 0; i < levels; i++) dirs.add((d = path.dirname(d)));
+    }
+  }
+  return [...dirs];
 }

@@ -7,6 +7,7 @@ import { containerCgroup, removeCreatedCgroupDirs } from '../linux/cgroups/index
 import { CAPABILITY_NAMES } from '../container/security/capabilities.js';
 import { defaultSpec, OCI_VERSION } from './default-spec.js';
 import { cgroupName, recordCgroup } from './store.js';
+import { cgroupDirsToRemove } from './cgroups-path.js';
 import { afterDelete, afterStart, HOOK_KINDS } from './hooks.js';
 import { execFifo, listIds, notExist, readRecord, removeDir, stateOf, statusOf, type OciState, type RuntimeRecord } from './store.js';
 
@@ -144,7 +145,7 @@ export async function deleteCommand(root: string, id: string, force: boolean): P
     throw new MiniboxError(`cannot delete container ${id} that is not stopped: creating`, 1);
   }
   // a record made with cgroupsPath says which directories were ours; older ones (and none) the default
-  if (rec?.cgroupsPath) await removeCreatedCgroupDirs(rec.cgroupCreated, rec.cgroupPaths);
+  if (rec?.cgroupsPath) await removeCreatedCgroupDirs(cgroupDirsToRemove(rec.cgroupsPath, rec.cgroupCreated, rec.cgroupPaths), rec.cgroupPaths);
   else await containerCgroup(cgroupName(id)).remove();
   afterDelete(root, rec);
   removeDir(root, id);

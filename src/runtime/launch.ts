@@ -9,7 +9,7 @@ import { processStartTime } from '../linux/proc/liveness.js';
 import { translateBundle, type Translation } from './translate.js';
 import { runRuntimeHooks, saveHooks } from './hooks.js';
 import { killLeftInCgroups } from './commands.js';
-import { resolveCgroupsPath } from './cgroups-path.js';
+import { cgroupDirsToRemove, resolveCgroupsPath } from './cgroups-path.js';
 import { claimDir, execFifo, removeDir, writeRecord, type RuntimeRecord } from './store.js';
 
 /**
@@ -87,16 +87,16 @@ async function prepare(o: CreateOptions, detached: boolean): Promise<Prepared> {
     cgroup.apply(t.limits);
     if (cgroup.deviceControl === 'v1') cgroup.applyDevices(t.deviceRules);
   } catch (err) {
-    await removeCgroup(cgroup);
+    await removeCgroup(cgroup, cgroupsPath);
     removeDir(o.root, o.id);
     throw err;
   }
   return { dir, t, cgroup, cgroupsPath, terminal };
 }
 
-/** Only what create() made goes: a cgroupsPath's parents that were there stay, as does a leaf given ready-made. */
-function removeCgroup(cgroup: Prepared['cgroup']): Promise<void> {
-  return removeCreatedCgroupDirs(cgroup.createdDirs, cgroup.joinPaths).catch(() => undefined);
+/** What create() made goes, and the runtime's own parents once empty (cgroups-path.ts); a leaf given ready-made stays. */
+function removeCgroup(cgroup: Prepared['cgroup'], cgroupsPath: string): Promise<void> {
+  return removeCreatedCgroupDirs(cgroupDirsToRemove(cgroupsPath, cgroup.createdDirs, cgroup.joinPaths), cgroup.joinPaths).catch(() => undefined);
 }
 
 async function collect(events: AsyncIterable<ShimEvent>, onPid?: (pid: number) => Promise<void>): Promise<{ pid: number; monitor: number; exit?: number; error?: MiniboxError }> {
@@ -129,7 +129,7 @@ function recordOf(o: CreateOptions, p: Prepared, pid: number, monitorPid: number
 }
 
 async function undo(o: CreateOptions, p: Prepared): Promise<void> {
-  await removeCgroup(p.cgroup);
+  await removeCgroup(p.cgroup, p.cgroupsPath);
   removeDir(o.root, o.id);
 }
 
@@ -181,7 +181,7 @@ export async function runForeground(o: CreateOptions, keep: boolean): Promise<nu
     throw err;
   }
   killLeftInCgroups(p.cgroup.joinPaths); // a shared pid namespace (commands.ts)
-  await removeCgroup(p.cgroup);
+  await removeCgroup(p.cgroup, p.cgroupsPath);
   if (r.pid) runRuntimeHooks('poststop', p.t.hooks, { id: o.id, bundle: o.bundle, annotations: p.t.annotations }, 0, 'stopped');
   if (!keep || r.error) removeDir(o.root, o.id);
   if (r.error) throw r.error;

@@ -66,7 +66,27 @@ function logDebug(g: GlobalOptions, argv: string[]): void {
   }
 }
 
+/**
+ * runc's exit codes: 1 for a command that failed, whatever code the module that failed gives
+ * (minibox's own errors carry Docker's 125); exec's failures are 255 (runc's exec.go,
+ * fatalWithCode(…, 255)), apart from the exit code of a process that ran.
+ */
+const FAILED = 1;
+const EXEC_FAILED = 255;
+
+class ExecFailed extends Error {}
+
+/** One line on stderr and in --log, whatever the failing layer wrote (a shim's message may span lines). */
+function oneLine(message: string): string {
+  return message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '')
+    .join(': ');
+}
+
 function logError(g: GlobalOptions | undefined, message: string): void {
+  message = oneLine(message);
   const json = JSON.stringify({ level: 'error', msg: message, time: new Date().toISOString() });
   process.stderr.write(g?.logFormat === 'json' ? `${json}\n` : `minibox-runtime: ${message}\n`);
   if (g?.log) {
@@ -128,23 +148,27 @@ async function dispatch(argv: string[]): Promise<number> {
       const { execCommand } = await import('./exec.js');
       const str = (k: string) => (typeof flags[k] === 'string' ? (flags[k] as string) : undefined);
       const list = (k: string) => (Array.isArray(flags[k]) ? (flags[k] as string[]) : []);
-      return execCommand({
-        root,
-        id,
-        args: operands.slice(1),
-        detach: flags.detach === true,
-        tty: flags.tty === true,
-        env: list('env'),
-        additionalGids: list('additional-gids'),
-        caps: list('cap'),
-        noNewPrivs: flags['no-new-privs'] === true,
-        ignorePaused: flags['ignore-paused'] === true,
-        ...(str('process') ? { processFile: str('process')! } : {}),
-        ...(str('pid-file') ? { pidFile: str('pid-file')! } : {}),
-        ...(str('console-socket') ? { consoleSocket: str('console-socket')! } : {}),
-        ...(str('cwd') ? { cwd: str('cwd')! } : {}),
-        ...(str('user') ? { user: str('user')! } : {}),
-      });
+      try {
+        return await execCommand({
+          root,
+          id,
+          args: operands.slice(1),
+          detach: flags.detach === true,
+          tty: flags.tty === true,
+          env: list('env'),
+          additionalGids: list('additional-gids'),
+          caps: list('cap'),
+          noNewPrivs: flags['no-new-privs'] === true,
+          ignorePaused: flags['ignore-paused'] === true,
+          ...(str('process') ? { processFile: str('process')! } : {}),
+          ...(str('pid-file') ? { pidFile: str('pid-file')! } : {}),
+          ...(str('console-socket') ? { consoleSocket: str('console-socket')! } : {}),
+          ...(str('cwd') ? { cwd: str('cwd')! } : {}),
+          ...(str('user') ? { user: str('user')! } : {}),
+        });
+      } catch (err) {
+        throw new ExecFailed(err instanceof Error ? err.message : String(err));
+      }
     }
     case 'ps': {
       const m = await import('./manage.js');
@@ -197,6 +221,6 @@ export async function main(argv: string[]): Promise<void> {
     process.exitCode = await dispatch(argv.slice(2));
   } catch (err) {
     logError(g, err instanceof Error ? err.message : String(err));
-    process.exitCode = err instanceof MiniboxError ? err.exitCode || 1 : 1;
+    process.exitCode = err instanceof ExecFailed ? EXEC_FAILED : FAILED;
   }
 }

@@ -245,5 +245,8 @@ export function translateBundle(input: TranslateInput): Translation {
   };
   records.push(...hookRecords(hooks, { id: input.id, bundle: input.bundle, annotations: spec.annotations }));
   const limits = { ...limitsOf(spec.linux.resources), ...runtimeOnlyLimits(linuxRaw.resources, 'config.json linux.resources') };
+  // config-linux.md: memory.swap is optional, and left out it limits nothing (runc writes no
+  // memsw); the cgroup drivers' default of memory×2 is Docker's, for minibox's own `run -m`
+  if (limits.memory !== undefined && limits.memory !== -1 && limits.memorySwap === undefined) limits.memorySwap = -1;
   return { spec, rootfs, shim, limits, deviceRules, annotations: spec.annotations, hooks, records };
 }

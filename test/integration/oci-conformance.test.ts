@@ -214,6 +214,32 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     expect(await stateOf('knoeff')).toEqual(before);
   });
 
+  it('kill_all: kill signals the init only, kill --all every process of the container; delete --force ends a running one', async () => {
+    // the init and a child each log USR1 (their sleeps die of it; the loops go on)
+    const c = await created('killall', (s) => (s.process.args = ['sh', '-c', '(trap "echo child >> /out/sig" USR1; echo ready > /out/child; while :; do sleep 1; done) & trap "echo init >> /out/sig" USR1; echo ready > /out/init; while :; do sleep 1; done']));
+    await rt('start', 'killall');
+    await waitFor(() => existsSync(path.join(c.out, 'init')) && existsSync(path.join(c.out, 'child')), { what: 'both traps set' });
+    const sig = () => (existsSync(path.join(c.out, 'sig')) ? readFileSync(path.join(c.out, 'sig'), 'utf8').split('\n').filter(Boolean).sort() : []);
+    expect((await rt('kill', 'killall', 'USR1')).code).toBe(0);
+    await waitFor(() => sig().length > 0, { what: 'the init to log USR1' });
+    // time enough for a child's trap (a loop of 1 s sleeps: its trap runs within a second)
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(sig()).toEqual(['init']);
+    expect((await rt('kill', '--all', 'killall', 'USR1')).code).toBe(0);
+    await waitFor(() => sig().length === 3, { what: 'the init and the child to log USR1' });
+    expect(sig()).toEqual(['child', 'init', 'init']);
+    const pids: number[] = JSON.parse((await rt('ps', '--format', 'json', 'killall')).stdout);
+    expect(pids.length).toBeGreaterThanOrEqual(2);
+    const dir = cgroupDir(c.pid, 'pids');
+    expect((await stateOf('killall')).status).toBe('running');
+    expect(await rt('delete', '--force', 'killall')).toMatchObject({ code: 0, stderr: '' });
+    expect(pids.filter(processAlive)).toEqual([]);
+    expect(existsSync(dir)).toBe(false);
+    expect(leftInRoot()).toEqual([]);
+    // runc: delete --force of a container that is not there is no error
+    expect(await rt('delete', '--force', 'killall')).toMatchObject({ code: 0, stderr: '' });
+  });
+
   it('delete: a stopped container is removed; a running one is refused without --force', async () => {
     await created('delete', (s) => (s.process.args = ['sleep', '30']));
     await rt('start', 'delete');
@@ -322,18 +348,31 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     expect(r).toMatchObject({ code: 0, stdout: 'conformance\nexample.org\n' });
   });
 
-  it('linux_cgroups_memory: limit, reservation and swap in the memory cgroup at an absolute cgroupsPath', async () => {
+  it('linux_cgroups_memory: limit, reservation and swap in the memory cgroup at an absolute cgroupsPath; no swap given limits none', async () => {
     // containerd's shape (/<namespace>/<id>), one level deeper: both levels are made, and removed at delete
     const c = await created('cgmem', (s) => {
       s.process.args = ['sleep', '30'];
       s.linux.cgroupsPath = '/minibox-conformance/ns/cgmem';
-      s.linux.resources.memory = { limit: 64 << 20, reservation: 32 << 20 };
+      s.linux.resources.memory = { limit: 64 << 20, reservation: 32 << 20, swap: 96 << 20 };
     });
     const dir = pathDir('/minibox-conformance/ns/cgmem', 'memory');
     const v1 = existsSync(path.join(dir, 'memory.limit_in_bytes'));
     expect(readFileSync(path.join(dir, v1 ? 'memory.limit_in_bytes' : 'memory.max'), 'utf8').trim()).toBe(String(64 << 20));
     expect(readFileSync(path.join(dir, v1 ? 'memory.soft_limit_in_bytes' : 'memory.low'), 'utf8').trim()).toBe(String(32 << 20));
+    // swap is memory+swap (runc's reading): v1's memsw as given, v2's swap.max the swap part only
+    // (each file only where the kernel accounts swap)
+    const swapFile = path.join(dir, v1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max');
+    if (existsSync(swapFile)) expect(readFileSync(swapFile, 'utf8').trim()).toBe(String(v1 ? 96 << 20 : 32 << 20));
     await expectCgroupsPathHonoured('cgmem', c.pid, '/minibox-conformance/ns/cgmem', 'memory', '/minibox-conformance');
+    // swap left out limits no swap (config-linux.md; runc writes no memsw): the root's unlimited value
+    const noSwap = await created('cgmemnoswap', (s) => {
+      s.process.args = ['sleep', '30'];
+      s.linux.resources.memory = { limit: 64 << 20 };
+    });
+    const file = v1 ? 'memory.memsw.limit_in_bytes' : 'memory.swap.max';
+    if (existsSync(path.join(cgroupDir(noSwap.pid, 'memory'), file))) {
+      expect(cg(noSwap.pid, 'memory', file)).toBe(v1 ? readFileSync(path.join('/sys/fs/cgroup/memory', file), 'utf8').trim() : 'max');
+    }
   });
 
   it('linux_cgroups_path: a relative cgroupsPath is under minibox/; "..", control characters and the root are refused', async () => {
@@ -777,6 +816,20 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     const opts = Object.fromEntries(r.stdout.trim().split('\n').slice(4).map((l) => l.split(' ')));
     expect(opts['/mnt/ro']).toMatch(/^ro,nosuid,nodev(,|$)/);
     expect(opts['/mnt/t']).toMatch(/nosuid,nodev,noexec/);
+
+    // a mount's propagation option (config.md "mounts": options): its peer group tag in mountinfo
+    const prop = await runScript('mountsprop', 'awk \'$5 ~ /^\\/mnt\\// { tags = ""; for (i = 7; $i != "-"; i++) tags = tags " " $i; print $5 tags }\' /proc/self/mountinfo', (s) => {
+      s.mounts.push(
+        { destination: '/mnt/sh', type: 'bind', source: src, options: ['rbind', 'rshared'] },
+        { destination: '/mnt/pr', type: 'bind', source: src, options: ['rbind', 'rprivate'] },
+        { destination: '/mnt/ub', type: 'bind', source: src, options: ['rbind', 'runbindable'] },
+      );
+    });
+    expect(prop.stderr).toBe('');
+    const tags = Object.fromEntries(prop.stdout.trim().split('\n').map((l) => [l.split(' ')[0], l.split(' ').slice(1)]));
+    expect(tags['/mnt/sh']).toEqual([expect.stringMatching(/^shared:\d+$/)]);
+    expect(tags['/mnt/pr']).toEqual([]);
+    expect(tags['/mnt/ub']).toEqual(['unbindable']);
   });
 
   it('mounts_fs: proc, sysfs, tmpfs, cgroup at new destinations and the standard ones as podman lists them, with their options, one mount each', async () => {

@@ -177,6 +177,24 @@ describe('podman --runtime minibox-runtime', () => {
     expect(await podman('rm', '--force', '--time', '0', 'mbx-t')).toMatchObject({ code: 0 });
   }, 90_000);
 
+  it('kill: podman kill --signal reaches the container\'s process; the default KILL ends it (137); exec of a missing program is 127', async () => {
+    const run = await podman('run', '-d', '--name', 'mbx-k', '--network', 'none', ...ULIMITS, image, 'sh', '-c', 'trap "exit 9" USR1; while :; do sleep 1; done');
+    expect(run, run.stderr).toMatchObject({ code: 0 });
+    // podman reads the runtime's exec error (its exit 255) for the wording: 127 for a program not found
+    const missing = await podman('exec', 'mbx-k', 'no-such-program');
+    expect(missing.code).toBe(127);
+    expect(missing.stderr).toMatch(/executable file not found/);
+    expect(await podman('kill', '--signal', 'USR1', 'mbx-k')).toMatchObject({ code: 0 });
+    await waitFor(async () => (await podman('inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'mbx-k')).stdout.trim() === 'exited 9', { what: 'the trap to exit 9' });
+    expect(await podman('rm', 'mbx-k')).toMatchObject({ code: 0 });
+    const run2 = await podman('run', '-d', '--name', 'mbx-k2', '--network', 'none', ...ULIMITS, image, 'sleep', '300');
+    expect(run2, run2.stderr).toMatchObject({ code: 0 });
+    expect(await podman('kill', 'mbx-k2')).toMatchObject({ code: 0 });
+    await waitFor(async () => (await podman('inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', 'mbx-k2')).stdout.trim() === 'exited 137', { what: 'killed: 137' });
+    expect(await podman('rm', 'mbx-k2')).toMatchObject({ code: 0 });
+    await waitFor(() => leftInRuntimeRoot().length === 0, { what: 'both gone from the runtime root' });
+  }, 90_000);
+
   it('a missing program: podman reads the error of create (127)', async () => {
     const r = await podman('run', '--rm', '--network', 'none', ...ULIMITS, image, 'no-such-program');
     expect(r.code).toBe(127);
@@ -282,6 +300,33 @@ describe('containerd (ctr, the runc v2 shim) with --runc-binary minibox-runtime'
     expect(existsSync(path.join(shimRoot, 'mbx-c2'))).toBe(false);
     expect(memoryCgroupExists(`/${NS}/mbx-c2`)).toBe(false);
     expect(memoryCgroupExists(`/${NS}`)).toBe(false);
+  }, 90_000);
+
+  it('stop as containerd does it: task kill sends TERM by default; ctr run returns the program\'s exit status', async () => {
+    // in the foreground: ctr run --rm waits for the task and exits with its status
+    const running = ctr('run', '--rm', '--runc-binary', RUNTIME, IMAGE, 'mbx-term', 'sh', '-c', 'trap "exit 11" TERM; while :; do sleep 1; done');
+    await waitFor(async () => /mbx-term\s+\d+\s+RUNNING/.test((await ctr('task', 'ls')).stdout), { what: 'the task RUNNING' });
+    await new Promise((r) => setTimeout(r, 500)); // past the trap
+    expect(await ctr('task', 'kill', 'mbx-term')).toMatchObject({ code: 0 });
+    const r = await running;
+    expect(r, r.stderr).toMatchObject({ code: 11 });
+    expect(existsSync(path.join(shimRoot, 'mbx-term'))).toBe(false);
+  }, 60_000);
+
+  it('an OOM kill is reported back: the task exits 137 and containerd publishes /tasks/oom for it', async () => {
+    // `ctr events` as its own process (fds above stdio closed, as sh does), read while the task runs
+    const events = spawn('python3', ['-c', 'import os,sys; os.closerange(3, 65536); os.execvp(sys.argv[1], sys.argv[1:])', ...ctrArgv('events')], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let seen = '';
+    events.stdout.on('data', (d) => (seen += d));
+    try {
+      await new Promise((r) => setTimeout(r, 500)); // subscribed before the task starts
+      const hog = 'x=aaaaaaaaaa; while true; do x=$x$x; done';
+      const r = await ctr('run', '--rm', '--runc-binary', RUNTIME, '--memory-limit', String(16 << 20), IMAGE, 'mbx-oom', 'sh', '-c', hog);
+      expect(r.code).toBe(137);
+      await waitFor(() => /\/tasks\/oom\s.*mbx-oom/.test(seen), { what: 'the /tasks/oom event of mbx-oom' });
+    } finally {
+      events.kill('SIGKILL');
+    }
   }, 90_000);
 
   it('ctr run -t: the container gets a pty as its stdio', async () => {

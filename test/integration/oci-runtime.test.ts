@@ -46,6 +46,13 @@ const logOf = (id: string) => {
   }
 };
 const stateOf = async (id: string) => JSON.parse((await rt('state', id)).stdout);
+/** pid's cgroup directory in a v1 controller (the v2 tree on a v2 host). */
+function cgroupOf(pid: number, controller: string): string {
+  const lines = readFileSync(`/proc/${pid}/cgroup`, 'utf8').trim().split('\n');
+  const v1 = lines.map((l) => l.split(':')).find(([, ctrls]) => ctrls!.split(',').includes(controller));
+  if (v1) return path.join('/sys/fs/cgroup', controller, v1[2]!);
+  return path.join(existsSync('/sys/fs/cgroup/unified') ? '/sys/fs/cgroup/unified' : '/sys/fs/cgroup', lines.find((l) => l.startsWith('0::'))!.slice(3));
+}
 
 beforeAll(async () => {
   state = makeStateRoot();
@@ -186,6 +193,79 @@ describe('minibox-runtime', () => {
     expect((await rt('list', '-q')).stdout).toBe('dup\n');
   });
 
+  it('bad input: an invalid config.json names its field, an unsupported feature is refused: exit 1, one line (JSON with --log-format json, in --log too), nothing left', async () => {
+    const bad = async (name: string, edit: (s: any) => void, msg: RegExp) => {
+      const b = await makeBundle(name, edit);
+      const r = await rt('create', '--bundle', b, name);
+      expect(r, name).toMatchObject({ code: 1, stdout: '' });
+      expect(r.stderr, name).toMatch(new RegExp(`^minibox-runtime: ${msg.source}[^\\n]*\\n$`));
+      expect(existsSync(path.join(state.root, name)), name).toBe(false);
+    };
+    // the fields minibox's own parser reads (its own errors exit 125, Docker's code: runc's is 1)
+    await bad('badargs', (s) => (s.process.args = 'sh'), /invalid config\.json process: "args" must be an array of strings/);
+    await bad('baduid', (s) => (s.process.user.uid = 'root'), /invalid config\.json process\.user: "uid" must be a number/);
+    await bad('badcap', (s) => s.process.capabilities.bounding.push('CAP_BOGUS'), /invalid config\.json: unknown capability "CAP_BOGUS"/);
+    await bad('badcwd', (s) => (s.process.cwd = 'relative'), /invalid config\.json process\.cwd: must be absolute/);
+    await bad('badmask', (s) => (s.process.user.umask = 0o1000), /invalid config\.json process\.user\.umask/);
+    // features this runtime does not have, refused by name rather than dropped
+    await bad('rdt', (s) => (s.linux.intelRdt = { closID: 'x' }), /config\.json: linux\.intelRdt is not supported by minibox-runtime/);
+    await bad('timens', (s) => s.linux.namespaces.push({ type: 'time' }), /config\.json: a time namespace is not supported by minibox-runtime/);
+    if (!existsSync('/sys/module/apparmor/parameters/enabled') || readFileSync('/sys/module/apparmor/parameters/enabled', 'utf8').trim() !== 'Y') {
+      await bad('aa', (s) => (s.process.apparmorProfile = 'docker-default'), /config\.json: process\.apparmorProfile "docker-default" asked for, but AppArmor is not enabled on this host \(remove the field\)/);
+    }
+    const syntax = path.join(bundleDir, 'syntax');
+    mkdirSync(syntax);
+    writeFileSync(path.join(syntax, 'config.json'), '{"ociVersion": ');
+    const log = path.join(bundleDir, 'runtime.log');
+    const j = await rt('--log', log, '--log-format', 'json', '--debug', 'create', '--bundle', syntax, 'syntax');
+    expect(j).toMatchObject({ code: 1, stdout: '' });
+    expect(j.stderr.split('\n')).toHaveLength(2); // one line and its newline
+    expect(JSON.parse(j.stderr)).toMatchObject({ level: 'error', msg: expect.stringMatching(/^invalid config\.json in .*syntax: /), time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    // --log: --debug's command line first, then the same error
+    const logged = readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logged.map((l) => l.level)).toEqual(['debug', 'error']);
+    expect(logged[0].msg).toMatch(/create --bundle .*syntax syntax$/);
+    expect(logged[1].msg).toBe(JSON.parse(j.stderr).msg);
+    // the text format in --log, runc's logrus shape
+    const text = path.join(bundleDir, 'runtime-text.log');
+    expect((await rt('--log', text, 'start', 'syntax')).stderr).toBe('minibox-runtime: container "syntax" does not exist\n');
+    expect(readFileSync(text, 'utf8')).toMatch(/^time="[^"]+" level=error msg="container \\"syntax\\" does not exist"\n$/);
+    // every command of a missing container: exit 1 (exec 255, runc's), "does not exist", one line
+    for (const argv of [['start', 'ghost'], ['state', 'ghost'], ['kill', 'ghost', 'KILL'], ['delete', 'ghost'], ['pause', 'ghost'], ['resume', 'ghost'], ['ps', 'ghost'], ['exec', 'ghost', 'true']]) {
+      const r = await rt(...argv);
+      expect(r, argv.join(' ')).toMatchObject({ code: argv[0] === 'exec' ? 255 : 1, stdout: '' });
+      expect(r.stderr, argv.join(' ')).toMatch(/^minibox-runtime: [^\n]*does not exist[^\n]*\n$/);
+    }
+    expect(readdirSync(state.root).filter((n) => !n.startsWith('.'))).toEqual([]);
+  });
+
+  it('create --no-pivot --no-new-keyring as runc\'s callers pass them, run --detach, list as runc\'s table', async () => {
+    const b = await makeBundle('flags', (s) => (s.process.args = ['sleep', '30']));
+    ids.push('flags');
+    expect(await rt('create', '--no-pivot', '--no-new-keyring', '--bundle', b, 'flags')).toMatchObject({ code: 0, stderr: '' });
+    const bd = await makeBundle('detached', (s) => (s.process.args = ['sh', '-c', 'echo detached-out; sleep 30']));
+    ids.push('detached');
+    // the held stdio is one file (runtimeCli): run's stderr there, or the program's output already
+    const d = await rt('run', '--detach', '--bundle', bd, 'detached');
+    expect(d.code).toBe(0);
+    expect(['', 'detached-out\n']).toContain(d.stderr);
+    await waitFor(() => logOf('detached') === 'detached-out\n', { what: 'the detached program\'s output' });
+    const pid = (await stateOf('detached')).pid;
+    expect(await stateOf('detached')).toMatchObject({ status: 'running' });
+    const table = (await rt('list')).stdout.trim().split('\n').map((l) => l.split(/\s{3,}/));
+    expect(table[0]).toEqual(['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER']);
+    expect(table.slice(1).map((r) => r.slice(0, 4))).toEqual([
+      ['detached', String(pid), 'running', bd],
+      ['flags', String((await stateOf('flags')).pid), 'created', b],
+    ]);
+    // flags' create made minibox/ (the runtime's parent), detached's found it: the last one out removes it
+    const parents = ['pids', 'memory'].map((c) => path.dirname(cgroupOf(pid, c)));
+    expect(parents.every((d) => path.basename(d) === 'minibox' && existsSync(d))).toBe(true);
+    expect(await rt('delete', '--force', 'flags')).toMatchObject({ code: 0, stderr: '' });
+    expect(await rt('delete', '--force', 'detached')).toMatchObject({ code: 0, stderr: '' });
+    expect(parents.filter((d) => existsSync(d))).toEqual([]);
+  });
+
   it('features is JSON per features.md', async () => {
     const f = JSON.parse((await rt('features')).stdout);
     expect(f).toMatchObject({ ociVersionMin: '1.0.0', ociVersionMax: '1.2.0' });
@@ -236,8 +316,8 @@ describe('minibox-runtime without a monitor: exec, ps, pause/resume, update, --c
     writeFileSync(proc, JSON.stringify({ args: ['id', '-u'], env: ['PATH=/bin:/usr/bin'], cwd: '/', user: { uid: 1234, gid: 1234 }, terminal: false }));
     expect(await rt('exec', '--process', proc, 'ex')).toMatchObject({ code: 0, stdout: '1234\n' });
     const missing = await rt('exec', 'ex', 'no-such-program');
-    expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/executable file not found/);
+    // runc's exec.go: a failed exec exits 255, one line
+    expect(missing).toMatchObject({ code: 255, stdout: '', stderr: expect.stringMatching(/^minibox-runtime: [^\n]*executable file not found[^\n]*\n$/) });
     expect((await rt('exec', 'nope', 'true')).stderr).toMatch(/does not exist/);
   });
 

@@ -132,7 +132,9 @@ describe('readSpec', () => {
   it.each([
     ['no process', { root: { path: 'rootfs' }, linux: {}, ociVersion: '1' }, 'invalid config.json process: expected a JSON object'],
     ['a number as hostname', { ...buildSpec(INPUT), hostname: 5 }, '"hostname" must be a string'],
-    ['a string memory limit', { ...buildSpec(INPUT), linux: { ...buildSpec(INPUT).linux, resources: { memory: { limit: '1g' } } } }, '"limit" must be a number'],
+    ['a string memory limit', { ...buildSpec(INPUT), linux: { ...buildSpec(INPUT).linux, resources: { memory: { limit: '1g' } } } }, 'invalid config.json linux.resources.memory: "limit" must be a number'],
+    ['a string pids limit', { ...buildSpec(INPUT), linux: { ...buildSpec(INPUT).linux, resources: { pids: { limit: 'x' } } } }, 'invalid config.json linux.resources.pids: "limit" must be a number'],
+    ['a mount without a destination', { ...buildSpec(INPUT), mounts: [...buildSpec(INPUT).mounts, { type: 'tmpfs', source: 'tmpfs' }] }, `invalid config.json mounts[${buildSpec(INPUT).mounts.length}]: missing "destination"`],
     ['a non-string annotation', { ...buildSpec(INPUT), annotations: { a: 1 } }, '"a" must be a string'],
   ])('rejects %s', (_what, json, message) => {
     expect(() => parseOciSpec(json)).toThrow(message);

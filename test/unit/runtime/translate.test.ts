@@ -78,7 +78,9 @@ describe('config.json → shim config', () => {
     expect(t.rootfs).toBe('/abs/root');
     expect(t.shim.readonlyRootfs).toBeUndefined();
     expect(t.shim.process?.sysctls).toEqual({ 'net.ipv4.ip_forward': '1' });
-    expect(t.limits).toEqual({ memory: 64 << 20, pids: 32, cpuQuota: 50000, cpuPeriod: 100000 });
+    // no memory.swap: swap is not limited (runc), not the drivers' Docker default of memory×2
+    expect(t.limits).toEqual({ memory: 64 << 20, memorySwap: -1, pids: 32, cpuQuota: 50000, cpuPeriod: 100000 });
+    expect(tr(spec((s) => (s.linux.resources = { memory: { limit: 64 << 20, swap: 96 << 20 } }))).limits).toEqual({ memory: 64 << 20, memorySwap: 96 << 20 });
     expect(t.shim.mounts?.slice(-3)).toEqual([
       { type: 'bind', source: '/bundles/b/data', target: '/data', opts: ['ro'], data: [] },
       { type: 'fs', fstype: 'tmpfs', fsSource: 'tmpfs', source: '', target: '/scratch', opts: ['nosuid', 'strictatime'], data: ['size=1m'], replace: false },

@@ -21,6 +21,8 @@ export const CONCEPTS: Readonly<Record<string, string>> = {
   seccomp: 'A seccomp filter is a small BPF program the kernel runs on every system call, refusing the ones a container has no business making (kexec, mount of a new kernel module…).',
   rlimits: 'Resource limits (ulimit) cap what one process may use, like open files or processes per user; they are inherited by everything it starts.',
   user: 'The process drops from root to the image\'s USER (uid/gid from the container\'s own /etc/passwd) before running the program.',
+  'user namespace':
+    'A user namespace maps the container\'s root (uid 0) to an unprivileged uid of the host, so root inside owns nothing outside it (the OCI runtime uses one when the bundle asks).',
   execve: 'execve(2) replaces the shim\'s code with the container\'s program in the same process: same pid, same namespaces, same limits.',
   signals:
     'stop sends the container\'s init its stop signal (SIGTERM unless the image says otherwise) through a pidfd, so it can never hit a recycled pid; SIGKILL follows after the timeout.',

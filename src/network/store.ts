@@ -3,6 +3,7 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { readJsonFile, writeJsonAtomic } from '../util/atomic.js';
 import { errnoCode, MiniboxError } from '../util/errors.js';
+import { trace, traceStep } from '../util/trace-events.js';
 import { chooseSubnet, formatSubnet, gatewayOf, overlaps, parseSubnet, type Subnet } from './addresses.js';
 import { DEFAULT_BRIDGE, DEFAULT_NETWORK, parseContainerNet, parseNetworkDef, type ContainerNet, type NetworkDef } from './records.js';
 
@@ -114,9 +115,15 @@ export async function createNetworkDef(np: NetworkPaths, name: string, hostRoute
   };
   await fs.mkdir(np.networks, { recursive: true });
   await writeJsonAtomic(networkFile(np, name), def);
+  // Docker makes the bridge here; minibox only records it, and the shim of the network's first
+  // container makes it (so an unused network costs nothing in the kernel): say so.
+  if (trace.on) {
+    traceStep({ step: 'write', target: networkFile(np, name), value: `(subnet ${def.subnet}, gateway ${def.gateway})`, result: `bridge ${def.bridge} is made with its first container`, concept: 'bridge' });
+  }
   return def;
 }
 
 export async function removeNetworkDef(np: NetworkPaths, name: string): Promise<void> {
   await fs.rm(networkFile(np, name), { force: true });
+  if (trace.on) traceStep({ step: 'rm', target: networkFile(np, name), result: 'ok', concept: 'bridge' });
 }

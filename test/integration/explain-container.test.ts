@@ -97,6 +97,24 @@ describe('explain of a running container', () => {
     expect(tree).toContain(path.join(root, 'containers', id, 'upper'));
   });
 
+  it("shows each layer's size as image inspect counts it, and the upper dir growing by what the container writes", async () => {
+    const [image] = JSON.parse((await mb('image', 'inspect', 'busybox')).stdout) as [{ Size: number }];
+    const sizes = (facts.layers as Array<{ bytes?: number }>).map((l) => l.bytes ?? 0);
+    expect(sizes.every((b) => b > 0)).toBe(true);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(image.Size);
+    const KIB = 300;
+    expect((await mb('exec', 'ex-web', 'dd', 'if=/dev/zero', 'of=/explain-grown', 'bs=1024', `count=${KIB}`)).code).toBe(0);
+    try {
+      const after = JSON.parse((await mb('explain', '--json', 'ex-web')).stdout) as { upper: { dir: string; bytes: number } };
+      expect(after.upper.dir).toBe(path.join(root, 'containers', id, 'upper'));
+      expect(after.upper.bytes).toBeGreaterThanOrEqual(KIB * 1024);
+      expect(after.upper.bytes).toBeLessThan(KIB * 1024 + 64 * 1024); // the file, and the little the container wrote before
+      expect((await mb('explain', 'ex-web')).stdout).toMatch(/upper dir +30\d(\.\d)?KiB {2}\//);
+    } finally {
+      await mb('exec', 'ex-web', 'rm', '/explain-grown');
+    }
+  });
+
   it("shows the limits the kernel holds, and the usage", () => {
     const kernel = (v2: string, ctrl: string, v1: string) => readFileSync(cgroupFile(id, v2, ctrl, v1), 'utf8').trim();
     expect(Number(kernel('memory.max', 'memory', 'memory.limit_in_bytes'))).toBe(64 * 1024 * 1024);

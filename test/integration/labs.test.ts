@@ -133,6 +133,14 @@ describe.each(LABS.map((lab) => [lab.dir, lab] as const))('lab %s', (dir, lab: L
     expect(got).toEqual(planned.map(({ step, where }) => `${step.n} ${where}`));
   });
 
+  if (PODMAN) {
+    it("shows podman's output beside minibox's, or after it, for every step podman runs", () => {
+      // the headers of the side-by-side view and of the one-after-the-other one (text-layout.ts)
+      const heads = runs.get(dir)!.stdout.match(/^(== minibox \(exit \d+\) +== podman \(exit \d+\)|-- podman \(exit \d+\) -+)$/gm) ?? [];
+      expect(heads).toHaveLength(lab.steps.filter((s) => s.perEngine && !s.skip.podman).length);
+    });
+  }
+
   for (const { step, where } of planned) {
     const engine = where === 'host' ? undefined : where;
     const skip = engine ? step.skip[engine] : undefined;

@@ -113,6 +113,8 @@ int net_bridge_up(const char *name, const char *cidr, mb_error *err)
         rc = nl_talk(&m);
         if (rc < 0 && rc != -EEXIST) /* EEXIST: a concurrent run won */
             return mb_error_with(err, -rc, "network: create bridge %s", name);
+        if (trace_on() && rc == 0)
+            trace_step("ip link add", name, "type bridge", "created (RTM_NEWLINK)", "bridge");
     }
     if ((idx = ifindex(name, err)) < 0 || addr_add(idx, cidr, name, err) < 0
         || link_up(idx, name, err) < 0)

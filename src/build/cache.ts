@@ -98,9 +98,15 @@ export async function intermediateImageIds(paths: StatePaths): Promise<Set<strin
   return new Set((await listCache(paths)).map((e) => e.parent).filter((p) => p !== ''));
 }
 
-/** A built step's image → the image it was built on (Docker's Parent, for history and inspect). */
-export async function stepParents(paths: StatePaths): Promise<Map<string, string>> {
-  const out = new Map<string, string>();
-  for (const e of await listCache(paths)) if (e.parent !== '') out.set(e.imageId, e.parent);
-  return out;
+/**
+ * An image and the images it was built on, newest first, as Docker's daemon walks Parent: each
+ * built step's image names its parent in the build cache; the walk ends at an image no step
+ * made (a pulled base) or one no longer in the store. [0] is the image itself.
+ */
+export async function parentChain(paths: StatePaths, imageId: string): Promise<string[]> {
+  const parents = new Map<string, string>();
+  for (const e of await listCache(paths)) if (e.parent !== '') parents.set(e.imageId, e.parent);
+  const chain: string[] = [];
+  for (let id: string | undefined = imageId; id !== undefined && (await readImageRecord(paths, id)); id = parents.get(id)) chain.push(id);
+  return chain;
 }

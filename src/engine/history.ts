@@ -1,5 +1,4 @@
 import { statePaths } from '../util/paths.js';
-import { readImageRecord } from '../image/index-store.js';
 import { MiniboxError } from '../util/errors.js';
 import { findImage, displayName } from '../image/resolve.js';
 import { parseHistory, readImageConfigJson } from '../image/image-history.js';
@@ -36,12 +35,7 @@ export async function imageHistory(ref: string, paths = statePaths()): Promise<H
     rows.push({ id: '<missing>', ...(h.created ? { created: h.created } : {}), createdBy: h.created_by ?? '', size, comment: h.comment ?? '' });
   }
   rows.reverse();
-  const parents = await (await import('../build/cache.js')).stepParents(paths);
-  let id: string | undefined = record.id;
-  for (const row of rows) {
-    if (id === undefined || !(await readImageRecord(paths, id))) break;
-    row.id = id;
-    id = parents.get(id);
-  }
+  const chain = await (await import('../build/cache.js')).parentChain(paths, record.id);
+  chain.slice(0, rows.length).forEach((id, i) => (rows[i]!.id = id));
   return rows;
 }

@@ -55,12 +55,12 @@ export async function inspectImageIn(paths: StatePaths, input: string): Promise<
   const rootfs = isObject(config['rootfs']) ? config['rootfs'] : {};
   const variant = str(config, 'variant');
   // a built step's image names the one it was built on while that is in the store, as Docker's classic builder
-  const parent = (await (await import('../build/cache.js')).stepParents(paths)).get(record.id);
+  const [, parent = ''] = await (await import('../build/cache.js')).parentChain(paths, record.id);
   return {
     Id: record.id,
     RepoTags: refs.map((r) => familiarName(r)),
     RepoDigests: repos.map((r) => `${r}@${record.manifestDigest}`),
-    Parent: parent !== undefined && (await readImageRecord(paths, parent)) ? parent : '',
+    Parent: parent,
     Comment: commentOf(config),
     Created: str(config, 'created') || '0001-01-01T00:00:00Z',
     DockerVersion: str(config, 'docker_version'),

@@ -255,16 +255,20 @@ export function defineCompose(program: Command): void {
       );
     });
 
-  /** A command over `[service...]` with no options of its own. */
-  const serviceCommand = (name: string, description: string, run: (e: Engine, project: ComposeProject, services: string[]) => Promise<void>) =>
-    compose
-      .command(name)
-      .description(description)
-      .argument('[service...]')
-      .action(async (services: string[], _opts: unknown, cmd: Command) => {
-        const project = await loadFor(cmd);
-        await run(await engine(), project, services);
-      });
+  /** A command over `[service...]`; `withTimeout` gives it Compose's `-t, --timeout` (stop, restart). */
+  const serviceCommand = (
+    name: string,
+    description: string,
+    run: (e: Engine, project: ComposeProject, services: string[], opts: { timeout?: number }) => Promise<void>,
+    withTimeout = false,
+  ) => {
+    const c = compose.command(name).description(description).argument('[service...]');
+    if (withTimeout) c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', intArg);
+    return c.action(async (services: string[], opts: { timeout?: number }, cmd: Command) => {
+      const project = await loadFor(cmd);
+      await run(await engine(), project, services, opts);
+    });
+  };
   serviceCommand('pull', 'Pull service images', (e, project, services) => e.pullServices(project, services, say));
   serviceCommand('push', 'Push service images', (e, project, services) => e.pushServices(project, services, say));
 
@@ -291,17 +295,16 @@ export function defineCompose(program: Command): void {
     });
 
   /** stop / start / restart: `fn` on each container of the services; true when it did something to say. */
-  const each = (name: string, description: string, verb: string, timeout: boolean, fn: (e: Engine, c: ProjectContainer, wait: { seconds?: number }) => Promise<boolean>) => {
-    const c = compose.command(name).description(description).argument('[service...]');
-    if (timeout) c.option('-t, --timeout <seconds>', 'Specify a shutdown timeout in seconds', intArg);
-    c.action(async (services: string[], opts: { timeout?: number }, cmd: Command) => {
-      const project = await loadFor(cmd);
-      const e = await engine();
-      await e.eachContainer(project, services, async (pc) => {
-        if (await fn(e, pc, e.stopWait(project.services[pc.labels[e.LABEL.service] ?? ''], opts.timeout))) say(` Container ${pc.name}  ${verb}`);
-      });
-    });
-  };
+  const each = (name: string, description: string, verb: string, timeout: boolean, fn: (e: Engine, c: ProjectContainer, wait: { seconds?: number }) => Promise<boolean>) =>
+    serviceCommand(
+      name,
+      description,
+      (e, project, services, opts) =>
+        e.eachContainer(project, services, async (pc) => {
+          if (await fn(e, pc, e.stopWait(project.services[pc.labels[e.LABEL.service] ?? ''], opts.timeout))) say(` Container ${pc.name}  ${verb}`);
+        }),
+      timeout,
+    );
   each('stop', 'Stop services', 'Stopped', true, async (e, c, wait) => {
     if (!c.running) return false;
     await e.stopContainer(c.id, wait);

@@ -1,6 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
 import { makeStateRoot, minibox } from '../helpers/minibox.js';
@@ -213,20 +213,30 @@ describe('user networks are isolated from each other', () => {
 });
 
 describe('forwarding is not an open router', () => {
-  it.runIf(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim() === '0')(
-    'with forwarding turned on by minibox, traffic between two other interfaces is not forwarded; at the end forwarding is off again',
-    async () => {
+  // The guard exists only when minibox is the one turning forwarding on, so the test starts
+  // from ip_forward 0 whatever the host had: a host that had it on already (a podman run
+  // before, as in a benchmark) gets it off for these seconds and back afterwards. No other
+  // test file runs meanwhile (fileParallelism off), and minibox keeps its memo per state root.
+  const IP_FORWARD = '/proc/sys/net/ipv4/ip_forward';
+  it('with forwarding turned on by minibox, traffic between two other interfaces is not forwarded; at the end forwarding is off again', async () => {
+    const hostHad = readFileSync(IP_FORWARD, 'utf8').trim();
+    writeFileSync(IP_FORWARD, '0');
+    try {
       await runInBackground(root, 'router', ['busybox', 'sleep', '60']).running();
-      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('1');
+      expect(readFileSync(IP_FORWARD, 'utf8').trim()).toBe('1');
+      expect(filterRules()).toContain('-A MINIBOX-FORWARD -j DROP');
       makeNs('t4r1', 't4r1', { hostCidr: '198.51.100.1/24', nsCidr: '198.51.100.2/24', routes: ['default via 198.51.100.1'] });
       makeNs('t4r2', 't4r2', { hostCidr: '203.0.113.1/24', nsCidr: '203.0.113.2/24', routes: ['default via 203.0.113.1'] });
       await listenIn('t4r2', '203.0.113.2', 7000);
       expect(await hostConnect('203.0.113.2', 7000)).toBe('open'); // it listens
       expect(probeFrom('t4r1', '203.0.113.2', 7000)).toBe('timeout'); // but the host does not route to it
       await stopBackgrounds();
-      expect(readFileSync('/proc/sys/net/ipv4/ip_forward', 'utf8').trim()).toBe('0');
-    },
-  );
+      expect(readFileSync(IP_FORWARD, 'utf8').trim()).toBe('0');
+    } finally {
+      await stopBackgrounds();
+      writeFileSync(IP_FORWARD, hostHad);
+    }
+  });
 });
 
 describe('text that would inject lines into /etc files is refused', () => {

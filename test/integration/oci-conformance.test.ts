@@ -267,14 +267,15 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
 
   it('hooks: every kind runs once, in the spec\'s order and namespaces; a failing or timed-out create hook fails create and leaves nothing', async () => {
     const log = path.join(work, 'hooks.log');
-    const hook = (kind: string, file = log) => ({ path: '/bin/sh', args: ['sh', '-c', `echo ${kind} $(readlink /proc/self/ns/mnt) >> ${file}`] });
+    const hook = (kind: string, file = log, before = '') => ({ path: '/bin/sh', args: ['sh', '-c', `${before}echo ${kind} $(readlink /proc/self/ns/mnt) >> ${file}`] });
     const c = await created('hooks', (s, b) => {
       s.process.args = ['sh', '-c', 'echo program >> /out/hooks.log; sleep 30'];
       s.hooks = {
         prestart: [hook('prestart', path.join(b.out, 'hooks.log'))],
         createRuntime: [hook('createRuntime', path.join(b.out, 'hooks.log'))],
         createContainer: [hook('createContainer', path.join(b.out, 'hooks.log'))],
-        startContainer: [hook('startContainer', '/out/hooks.log')],
+        // slow on purpose: poststart must still wait for it (start returns once it is through)
+        startContainer: [hook('startContainer', '/out/hooks.log', 'sleep 0.5; ')],
         poststart: [hook('poststart', path.join(b.out, 'hooks.log'))],
         poststop: [hook('poststop', log)],
       };
@@ -303,6 +304,15 @@ describe('OCI runtime conformance (runtime-tools validation areas)', () => {
     expect(t.code).not.toBe(0);
     expect(t.stderr).toMatch(/createContainer hook \/bin\/sleep: timed out after 1 s/);
     expect(leftInRoot()).toEqual([]);
+    // a failing startContainer hook fails start: the program never runs
+    const nostart = await created('hooknostart', (s) => {
+      s.process.args = ['sh', '-c', 'echo program > /out/ran; sleep 30'];
+      s.hooks = { startContainer: [{ path: '/bin/false' }] };
+    });
+    expect((await rt('start', 'hooknostart')).code).not.toBe(0);
+    expect((await stateOf('hooknostart')).status).toBe('stopped');
+    expect(existsSync(path.join(nostart.out, 'ran'))).toBe(false);
+    expect((await rt('delete', 'hooknostart')).code).toBe(0);
     // a failing poststart is a warning: the container runs on
     const warn = await created('hookwarn', (s) => {
       s.process.args = ['sleep', '30'];

@@ -165,6 +165,7 @@ int child_main(void *arg)
         || rlimits_apply(&cfg->opts, &err) < 0
         || oci_start_child_wait(cfg, &err) < 0
         || oci_child_before_exec(cfg, &err) < 0
+        || oci_start_child_release(&err) < 0
         || preserve_fds_place(&cfg->opts, &err) < 0
         || confine_before_user(&cfg->sec, &err) < 0
         || become_user(ctx, &run, &err) < 0

@@ -81,12 +81,17 @@ int oci_start_ready(void)
     return ready;
 }
 
+/* nomonitor=1: the init's end of exec.fifo once `start` opened it for
+ * reading; the byte on it (oci_start_child_release) lets `start` go on. */
+static int fifo_wr = -1;
+
 /* nomonitor=1: say ready, then block in open(O_WRONLY) until `start`
- * opens exec.fifo for reading, and hand it one byte (runc's way). */
+ * opens exec.fifo for reading (runc's way).  The byte comes later, after
+ * the startContainer hooks: `start` runs poststart once it has it, and
+ * the spec orders startContainer first. */
 static int wait_fifo(const mb_config *cfg, mb_error *err)
 {
     char path[32], byte = 'r';
-    int fd;
 
     /* The shim exits once we are ready: the caller (conmon, containerd's
      * shim) reaps us, so its going must not kill us. */
@@ -100,18 +105,25 @@ static int wait_fifo(const mb_config *cfg, mb_error *err)
     close_fd(&child_end);
     snprintf(path, sizeof(path), "/proc/self/fd/%d", fifo_path);
     do
-        fd = open(path, O_WRONLY | O_CLOEXEC);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
+        fifo_wr = open(path, O_WRONLY | O_CLOEXEC);
+    while (fifo_wr < 0 && errno == EINTR);
+    if (fifo_wr < 0)
         return mb_error_errno(err, "open exec.fifo");
-    byte = '0';
-    if (write(fd, &byte, 1) != 1) {
-        close(fd);
-        return mb_error_errno(err, "write exec.fifo");
-    }
-    close(fd);
     close_fd(&fifo_path);
     return 0;
+}
+
+int oci_start_child_release(mb_error *err)
+{
+    char byte = '0';
+    int rc = 0;
+
+    if (fifo_wr < 0)
+        return 0;
+    if (write(fifo_wr, &byte, 1) != 1)
+        rc = mb_error_errno(err, "write exec.fifo");
+    close_fd(&fifo_wr);
+    return rc;
 }
 
 int oci_start_child_wait(const mb_config *cfg, mb_error *err)

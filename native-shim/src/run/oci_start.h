@@ -23,7 +23,8 @@
  * between), the shim makes exec.fifo and opens it O_PATH before clone; the
  * init, set up, clears its parent-death signal, checks that its program
  * exists, says "ready" and blocks in open(/proc/self/fd/N, O_WRONLY) until
- * `start` opens the fifo for reading, writes one byte and goes on.  The
+ * `start` opens the fifo for reading, runs the startContainer hooks, writes
+ * one byte and goes on.  The
  * shim reports the pid once ready and exits (run/oci_direct.h). */
 #ifndef MINIBOX_OCI_START_H
 #define MINIBOX_OCI_START_H
@@ -48,6 +49,10 @@ int oci_start_ready(void);
 
 /* Child, set up and before confinement: say ready, wait for go. */
 int oci_start_child_wait(const mb_config *cfg, mb_error *err);
+
+/* Child, after the startContainer hooks: nomonitor's byte on exec.fifo
+ * that lets `start` return (and run poststart); a no-op otherwise. */
+int oci_start_child_release(mb_error *err);
 
 /* Parent, after the sync byte: wait for ready (or the child's failure on
  * err_rd), report "created", wait for `start` (or the child's end), then

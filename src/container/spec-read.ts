@@ -95,14 +95,15 @@ function parseResources(r: JsonObject): OciResources {
   const mem = optObject(r, 'memory', what);
   // each error names the nested object (`linux.resources.memory: "limit" must be a number`)
   const memWhat = `${what}.memory`;
+  const cpuWhat = `${what}.cpu`;
   if (mem) out.memory = defined({ limit: optNumber(mem, 'limit', memWhat), swap: optNumber(mem, 'swap', memWhat), reservation: optNumber(mem, 'reservation', memWhat) });
   const cpu = optObject(r, 'cpu', what);
   if (cpu) {
     out.cpu = defined({
-      shares: optNumber(cpu, 'shares', `${what}.cpu`),
-      quota: optNumber(cpu, 'quota', `${what}.cpu`),
-      period: optNumber(cpu, 'period', `${what}.cpu`),
-      cpus: optString(cpu, 'cpus', `${what}.cpu`),
+      shares: optNumber(cpu, 'shares', cpuWhat),
+      quota: optNumber(cpu, 'quota', cpuWhat),
+      period: optNumber(cpu, 'period', cpuWhat),
+      cpus: optString(cpu, 'cpus', cpuWhat),
     });
   }
   const pids = optObject(r, 'pids', what);

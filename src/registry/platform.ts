@@ -27,6 +27,13 @@ export function normalizePlatform(p: Platform): Platform {
   return { os, architecture, ...(variant ? { variant } : {}) };
 }
 
+/** Whether two platforms are the same once normalised (containerd's strict matcher). */
+export function samePlatform(a: Platform, b: Platform): boolean {
+  const x = normalizePlatform(a);
+  const y = normalizePlatform(b);
+  return x.os === y.os && x.architecture === y.architecture && x.variant === y.variant;
+}
+
 export function isAttestation(d: Descriptor): boolean {
   if (d.annotations[ATTESTATION_ANNOTATION] === ATTESTATION_VALUE) return true;
   return d.platform?.os === 'unknown' && d.platform.architecture === 'unknown';

@@ -24,8 +24,8 @@
  * init, set up, clears its parent-death signal, checks that its program
  * exists, says "ready" and blocks in open(/proc/self/fd/N, O_WRONLY) until
  * `start` opens the fifo for reading, runs the startContainer hooks, writes
- * one byte and goes on.  The
- * shim reports the pid once ready and exits (run/oci_direct.h). */
+ * one byte and goes on.  The shim reports the pid once ready and exits
+ * (run/oci_direct.h). */
 #ifndef MINIBOX_OCI_START_H
 #define MINIBOX_OCI_START_H
 

@@ -21,7 +21,7 @@ import { commitStep, imageState, packLayer, tagImage, type ImageState, type Step
 import { runStep } from './run-step.js';
 import { imageTree, prepareCopy } from './copy-step.js';
 import { listImageRecords, type LayerRecord } from '../../image/index-store.js';
-import { normalizePlatform } from '../../registry/platform.js';
+import { samePlatform } from '../../registry/platform.js';
 import type { Platform } from '../../oci-format/descriptor.js';
 
 /**
@@ -84,7 +84,8 @@ export async function buildImage(req: BuildRequest): Promise<BuildResult> {
       throw new MiniboxError(`invalid argument "${t}" for "-t, --tag" flag: ${describe(err)}`, 1);
     }
     if (parsed.digest !== undefined) throw new MiniboxError('build tag cannot contain a digest', 1);
-    return { ref: tagRef(t), name: familiarName(tagRef(t)) };
+    const ref = tagRef(t);
+    return { ref, name: familiarName(ref) };
   });
   const plan = planBuild(parseDockerfile(req.dockerfile), req.target);
   const labels = labelInstruction(req.labels, plan.stages[plan.stages.length - 1]);
@@ -204,9 +205,7 @@ async function baseImage(ctx: Ctx, name: string, platform: string | undefined): 
 async function ofPlatform(paths: StatePaths, imageId: string, want: Platform): Promise<boolean> {
   const { img } = await imageState(paths, imageId);
   const variant = typeof img.base['variant'] === 'string' ? img.base['variant'] : undefined;
-  const have = normalizePlatform({ os: img.os, architecture: img.architecture, ...(variant ? { variant } : {}) });
-  const w = normalizePlatform(want);
-  return have.os === w.os && have.architecture === w.architecture && have.variant === w.variant;
+  return samePlatform({ os: img.os, architecture: img.architecture, ...(variant ? { variant } : {}) }, want);
 }
 
 /** What `$VAR` sees in this stage: the build args in scope, the image's ENV over them. */
